@@ -1,0 +1,93 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/** `24h`, `15m`, `30s`, `500ms` or `2d` → milliseconds. */
+export function parseDuration(value: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(value.trim());
+  if (!match) return null;
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as "ms"];
+  const ms = Number(match[1]) * unit;
+  return ms > 0 ? ms : null;
+}
+
+const duration = z.string().transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration such as 24h, 15m or 30s` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}` },
+  );
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    APP_URL: url(["http:", "https:"]).optional(),
+    DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
+    DATA_DIR: z.string().min(1).default("./data"),
+    REDIS_URL: url(["redis:", "rediss:"]).optional(),
+    REDIS_PREFIX: z.string().regex(/^[\w:{}-]+$/, "may hold letters, digits, _ - : { } only").default("sanctuary"),
+    SMTP_URL: url(["smtp:", "smtps:"]).optional(),
+    MAIL_FROM: z.string().min(3).default("Sanctuary <no-reply@sanctuary.example.org>"),
+    SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    DELIVERY_INTERVAL: duration.default(parseDuration("24h")!),
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.REDIS_URL && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["REDIS_URL"],
+        message: "needs DATABASE_URL too: a separate worker cannot share the embedded database (unset REDIS_URL to run jobs in the web process)",
+      });
+    }
+    if (env.NODE_ENV !== "production") return;
+    if (!env.SESSION_SECRET) ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "is required in production" });
+    if (!env.SMTP_URL) ctx.addIssue({ code: "custom", path: ["SMTP_URL"], message: "is required in production (the dev mailbox is for development only)" });
+  });
+
+export type Env = z.infer<typeof EnvSchema> & { APP_URL: string; SESSION_SECRET: string };
+
+export class EnvError extends Error {}
+
+/**
+ * Parses the process environment once at start-up. Throws an EnvError whose
+ * message names every bad variable, so the process can stop with it.
+ */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "environment"}: ${issue.message}`);
+    throw new EnvError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const env = result.data;
+  const appUrl = (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, "");
+  return { ...env, APP_URL: appUrl, SESSION_SECRET: env.SESSION_SECRET ?? embeddedSessionSecret(env.DATA_DIR) };
+}
+
+/** In embedded mode the secret is generated once and kept beside the data, so sessions survive restarts. */
+function embeddedSessionSecret(dataDir: string): string {
+  const file = path.join(dataDir, "session-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString("hex");
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

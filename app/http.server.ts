@@ -1,0 +1,56 @@
+import compression from "compression";
+import express from "express";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import { isCrossSite } from "./lib/http.server";
+import type { Services } from "./services.server";
+
+const CROSS_SITE_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Refused</title></head><body>
+<h1>This form was sent from another site</h1><p>We did not accept it. Open the petition page and sign there.</p>
+<h1 lang="es">Este formulario se envió desde otro sitio</h1><p lang="es">No lo aceptamos. Abra la página de la petición y firme allí.</p>
+</body></html>`;
+
+/**
+ * The Express app around the Remix build: static files, a few headers, and
+ * the services handed to every loader and action as load context. Kept apart
+ * from server.ts so tests can run several apps, each on its own database.
+ */
+export function createHttpApp(services: Services, build: ServerBuild): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+  app.use(compression());
+  app.use((_req, res, next) => {
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
+    res.setHeader("X-Frame-Options", "DENY");
+    next();
+  });
+  app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
+  app.use(express.static("public", { maxAge: "1h" }));
+  app.use((req, res, next) => {
+    if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
+    const crossSite = isCrossSite({
+      origin: req.get("origin"),
+      secFetchSite: req.get("sec-fetch-site"),
+      host: req.get("host"),
+      forwardedHost: req.get("x-forwarded-host"),
+    });
+    if (!crossSite) return next();
+    res.status(403).setHeader("Cache-Control", "no-store");
+    res.type("html").send(CROSS_SITE_PAGE);
+  });
+  app.get("/healthz", (_req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    res.json({ ok: true });
+  });
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: services.env.NODE_ENV === "production" ? "production" : "development",
+      getLoadContext: () => ({ services }),
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,75 @@
+import { data } from "@remix-run/node";
+import type { MessageKey } from "~/i18n/i18n";
+
+/** Forms here are small; anything bigger is not a person typing. */
+const MAX_FORM_BYTES = 64 * 1024;
+
+/** A 4xx whose body names what went wrong, rendered by the route's error boundary. */
+export function badRequest(status: number, messageKey: MessageKey) {
+  return data({ messageKey }, { status, headers: { "Cache-Control": "no-store" } });
+}
+
+/** Wraps a loader or action so that "the database is unreachable" is a quick 503 page, not a 500. */
+export function guard<Args, Result>(handler: (args: Args) => Promise<Result>): (args: Args) => Promise<Result> {
+  return async (args) => {
+    try {
+      return await handler(args);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw data({ messageKey: "unavailable.body" }, { status: 503, headers: { "Retry-After": "10" } });
+      throw error;
+    }
+  };
+}
+
+/**
+ * Whether a state-changing request comes from another site. Remix's own check
+ * (Origin's host against X-Forwarded-Host or Host) answers a 500, so the HTTP
+ * layer makes the same comparison first and answers 403. A browser always
+ * sends Origin (or at least Sec-Fetch-Site) on a cross-site POST, so a request
+ * with neither comes from a non-browser client, which CSRF cannot come from.
+ */
+export function isCrossSite(headers: { origin?: string; secFetchSite?: string; host?: string; forwardedHost?: string }): boolean {
+  const { origin } = headers;
+  if (origin !== undefined) {
+    let originHost: string;
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      return true;
+    }
+    const host = headers.forwardedHost?.split(",")[0]?.trim() || headers.host;
+    return !originHost || originHost !== host;
+  }
+  return headers.secFetchSite === "cross-site";
+}
+
+/** The posted form, or a 4xx (never a 500) for a cross-site, oversized or unreadable body. */
+export async function readForm(request: Request): Promise<FormData> {
+  const length = Number(request.headers.get("Content-Length") ?? "0");
+  if (length > MAX_FORM_BYTES) throw badRequest(413, "errors.badRequest");
+  const type = request.headers.get("Content-Type") ?? "";
+  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) throw badRequest(415, "errors.badRequest");
+  try {
+    return await request.formData();
+  } catch {
+    throw badRequest(400, "errors.badRequest");
+  }
+}
+
+/** A field as a string, or undefined: a file or a missing field is not text. */
+export function field(form: FormData, name: string): string | undefined {
+  const value = form.get(name);
+  return typeof value === "string" ? value : undefined;
+}
+
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "53300", "08006", "08001", "08003"]);
+
+/** Whether an error means "the database is unreachable right now" (a 503), as opposed to a bug (a 500). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+    e.message ?? "",
+  );
+}

@@ -1,0 +1,196 @@
+import { sql, type Kysely } from "kysely";
+import { normalizeEmail } from "~/lib/email-normalize";
+import { hashToken, newToken } from "~/lib/tokens.server";
+import { lookupZip } from "~/lib/zip.server";
+import type { SignatureForm } from "~/validation/signature";
+import type { DB, Locale } from "../../db/schema";
+import { enqueueOutbox, JOB_KINDS } from "../../jobs/outbox";
+
+/** Confirmation and reminder emails together; past this a signer gets no more mail about one signature. */
+export const MAX_EMAILS_PER_SIGNATURE = 5;
+/** A burst of identical submissions (double clicks, retries) triggers one email, not one each. */
+export const REMINDER_COOLDOWN_SECONDS = 60;
+export const CONFIRMATION_TOKEN_DAYS = 7;
+
+export interface SignInput {
+  petitionId: number;
+  form: SignatureForm;
+  locale: Locale;
+  source?: string | null;
+  utm?: Record<string, string> | null;
+  /** The consent wording the signer saw beside the optIn box, kept as a record of what they agreed to. */
+  consentText: string;
+}
+
+export type SignOutcome = "created" | "reminded" | "unchanged";
+
+/**
+ * Stores a pending signature and its confirmation email in one transaction.
+ * Signing again with the same (normalized) email adds no row; it queues a
+ * reminder instead, at most MAX_EMAILS_PER_SIGNATURE emails in all and none
+ * within REMINDER_COOLDOWN_SECONDS of the last. The caller must show the same
+ * page for every outcome, so the page never tells whether an email had signed.
+ */
+export async function signPetition(db: Kysely<DB>, input: SignInput): Promise<SignOutcome> {
+  const { form } = input;
+  const place = lookupZip(form.postalCode);
+  const emailNormalized = normalizeEmail(form.email);
+  return db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto("signatures")
+      .values({
+        petition_id: input.petitionId,
+        first_name: form.firstName,
+        last_name: form.lastName,
+        email: form.email,
+        email_normalized: emailNormalized,
+        postal_code: form.postalCode,
+        zip5: place.zip5,
+        city: place.city,
+        county: place.county,
+        state: place.state,
+        comment: form.comment ?? null,
+        anonymous: form.anonymous,
+        opt_in: form.optIn,
+        consent_text: form.optIn ? input.consentText : null,
+        consent_at: form.optIn ? sql<Date>`now()` : null,
+        locale: input.locale,
+        source: input.source ?? null,
+        utm: input.utm ? JSON.stringify(input.utm) : null,
+        emails_sent: 1,
+        last_emailed_at: sql<Date>`now()`,
+      })
+      .onConflict((oc) => oc.columns(["petition_id", "email_normalized"]).doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    if (inserted) {
+      await enqueueOutbox(trx, JOB_KINDS.signatureConfirmation, { signatureId: inserted.id });
+      return "created";
+    }
+    const reminded = await trx
+      .updateTable("signatures")
+      .set({ emails_sent: sql`emails_sent + 1`, last_emailed_at: sql`now()` })
+      .where("petition_id", "=", input.petitionId)
+      .where("email_normalized", "=", emailNormalized)
+      .where("emails_sent", "<", MAX_EMAILS_PER_SIGNATURE)
+      .where((eb) =>
+        eb.or([
+          eb("last_emailed_at", "is", null),
+          eb("last_emailed_at", "<", sql<Date>`now() - make_interval(secs => ${REMINDER_COOLDOWN_SECONDS})`),
+        ]),
+      )
+      .returning("id")
+      .executeTakeFirst();
+    if (!reminded) return "unchanged";
+    await enqueueOutbox(trx, JOB_KINDS.signatureReminder, { signatureId: reminded.id });
+    return "reminded";
+  });
+}
+
+/**
+ * Makes a fresh confirmation token for a signature and stores only its hash.
+ * Each email carries its own token; any unexpired one confirms.
+ */
+export async function issueConfirmationToken(db: Kysely<DB>, signatureId: number): Promise<string> {
+  const token = newToken();
+  await db
+    .insertInto("signature_tokens")
+    .values({
+      signature_id: signatureId,
+      token_hash: hashToken(token),
+      expires_at: sql<Date>`now() + make_interval(days => ${CONFIRMATION_TOKEN_DAYS})`,
+    })
+    .execute();
+  return token;
+}
+
+export type TokenState =
+  | { state: "invalid" }
+  | { state: "expired" | "pending" | "confirmed"; signatureId: number; petitionId: number };
+
+/** What a confirmation link points at, without changing anything (the GET of the confirm page). */
+export async function inspectConfirmationToken(db: Kysely<DB>, token: string): Promise<TokenState> {
+  if (!/^[\w-]{20,100}$/.test(token)) return { state: "invalid" };
+  const row = await db
+    .selectFrom("signature_tokens as t")
+    .innerJoin("signatures as s", "s.id", "t.signature_id")
+    .select(["s.id", "s.petition_id", "s.status", sql<boolean>`t.expires_at < now()`.as("expired")])
+    .where("t.token_hash", "=", hashToken(token))
+    .executeTakeFirst();
+  if (!row || row.status === "invalidated") return { state: "invalid" };
+  const base = { signatureId: row.id, petitionId: row.petition_id };
+  if (row.status === "confirmed") return { state: "confirmed", ...base };
+  return { state: row.expired ? "expired" : "pending", ...base };
+}
+
+export type ConfirmOutcome = "confirmed" | "already-confirmed" | "expired" | "invalid";
+
+/** Confirms the signature a token belongs to. Safe to repeat: a second call reports "already-confirmed". */
+export async function confirmSignature(db: Kysely<DB>, token: string): Promise<ConfirmOutcome> {
+  const found = await inspectConfirmationToken(db, token);
+  if (found.state === "invalid") return "invalid";
+  if (found.state === "confirmed") return "already-confirmed";
+  if (found.state === "expired") return "expired";
+  const updated = await db
+    .updateTable("signatures")
+    .set({ status: "confirmed", confirmed_at: sql`now()` })
+    .where("id", "=", found.signatureId)
+    .where("status", "=", "pending")
+    .returning("id")
+    .executeTakeFirst();
+  return updated ? "confirmed" : "already-confirmed";
+}
+
+/**
+ * Sends a new confirmation link for an expired token, within the same
+ * per-signature email budget as signing again. Returns false when the budget
+ * or cooldown says no; the page says the same either way.
+ */
+export async function resendConfirmation(db: Kysely<DB>, token: string): Promise<boolean> {
+  const found = await inspectConfirmationToken(db, token);
+  if (found.state !== "expired" && found.state !== "pending") return false;
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable("signatures")
+      .set({ emails_sent: sql`emails_sent + 1`, last_emailed_at: sql`now()` })
+      .where("id", "=", found.signatureId)
+      .where("status", "=", "pending")
+      .where("emails_sent", "<", MAX_EMAILS_PER_SIGNATURE)
+      .where("last_emailed_at", "<", sql<Date>`now() - make_interval(secs => ${REMINDER_COOLDOWN_SECONDS})`)
+      .returning("id")
+      .executeTakeFirst();
+    if (!row) return false;
+    await enqueueOutbox(trx, JOB_KINDS.signatureReminder, { signatureId: row.id });
+    return true;
+  });
+}
+
+export interface PublicSigner {
+  firstName: string;
+  lastInitial: string;
+  city: string | null;
+  state: string | null;
+  comment: string | null;
+  confirmedAt: Date;
+}
+
+/** Recent confirmed signers as the public may see them: first name, last initial, city. */
+export async function recentSigners(db: Kysely<DB>, petitionId: number, limit = 10): Promise<PublicSigner[]> {
+  const rows = await db
+    .selectFrom("signatures")
+    .select(["first_name", "last_name", "city", "state", "comment", "comment_hidden", "confirmed_at"])
+    .where("petition_id", "=", petitionId)
+    .where("status", "=", "confirmed")
+    .where("anonymous", "=", false)
+    .orderBy("confirmed_at", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    firstName: row.first_name,
+    lastInitial: Array.from(row.last_name)[0]?.toUpperCase() ?? "",
+    city: row.city,
+    state: row.state,
+    comment: row.comment_hidden ? null : row.comment,
+    confirmedAt: row.confirmed_at as Date,
+  }));
+}

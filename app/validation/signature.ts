@@ -1,0 +1,95 @@
+import { z } from "zod";
+
+// Messages are i18n keys (see app/i18n/messages.ts) so one schema serves both languages.
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+const name = (field: "firstName" | "lastName") =>
+  z
+    .string({ error: `errors.${field}.required` })
+    .transform((value) => value.normalize("NFC").trim().replace(/\s+/g, " "))
+    .pipe(
+      z
+        .string()
+        .min(1, `errors.${field}.required`)
+        .max(100, `errors.${field}.tooLong`)
+        .refine((value) => !CONTROL_CHARACTERS.test(value), `errors.${field}.invalid`),
+    );
+
+const checkbox = z
+  .union([z.literal("on"), z.literal("true"), z.literal("1"), z.literal("yes"), z.literal(""), z.undefined()])
+  .transform((value) => value !== undefined && value !== "");
+
+export const SignatureFormSchema = z.object({
+  firstName: name("firstName"),
+  lastName: name("lastName"),
+  email: z
+    .string({ error: "errors.email.required" })
+    .trim()
+    .min(1, "errors.email.required")
+    .max(254, "errors.email.invalid")
+    .pipe(z.email({ error: "errors.email.invalid" })),
+  postalCode: z
+    .string({ error: "errors.postalCode.required" })
+    .trim()
+    .min(1, "errors.postalCode.required")
+    .regex(/^\d{5}(-?\d{4})?$/, "errors.postalCode.invalid")
+    .transform((value) => (value.length > 5 ? `${value.slice(0, 5)}-${value.slice(-4)}` : value)),
+  comment: z
+    .string()
+    .optional()
+    .transform((value) => value?.normalize("NFC").trim() || undefined)
+    .pipe(
+      z
+        .string()
+        .max(1000, "errors.comment.tooLong")
+        // Newlines and tabs are fine in a comment; other control characters are not.
+        // eslint-disable-next-line no-control-regex
+        .refine((value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value), "errors.comment.invalid")
+        .optional(),
+    ),
+  optIn: checkbox,
+  anonymous: checkbox,
+});
+
+export type SignatureForm = z.output<typeof SignatureFormSchema>;
+export type SignatureField = keyof SignatureForm;
+export const SIGNATURE_FIELDS: readonly SignatureField[] = [
+  "firstName",
+  "lastName",
+  "email",
+  "postalCode",
+  "comment",
+  "optIn",
+  "anonymous",
+];
+
+/** The fields as typed, to put back in the form after an error. Never echoes anything but strings. */
+export function typedValues(form: FormData): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const field of SIGNATURE_FIELDS) {
+    const value = form.get(field);
+    if (typeof value === "string") values[field] = value.slice(0, 2000);
+  }
+  return values;
+}
+
+/** Parses the submitted form into a signature, or per-field error keys. */
+export function parseSignatureForm(form: FormData):
+  | { ok: true; data: SignatureForm }
+  | { ok: false; errors: Partial<Record<SignatureField, string>> } {
+  const raw: Record<string, unknown> = {};
+  for (const field of SIGNATURE_FIELDS) {
+    const value = form.get(field);
+    raw[field] = typeof value === "string" ? value : undefined;
+  }
+  const result = SignatureFormSchema.safeParse(raw);
+  if (result.success) return { ok: true, data: result.data };
+  const errors: Partial<Record<SignatureField, string>> = {};
+  for (const issue of result.error.issues) {
+    const field = issue.path[0] as SignatureField;
+    if (!errors[field]) errors[field] = issue.message.startsWith("errors.") ? issue.message : `errors.${field}.invalid`;
+  }
+  return { ok: false, errors };
+}

@@ -1,0 +1,10 @@
+import type { Migration } from "kysely/migration";
+import * as createCoreTables from "./2026_11_25_1600_create_core_tables";
+
+/**
+ * A fixed, imported list: FileMigrationProvider cannot find .ts files after a
+ * build, and a list keeps the order explicit. Append new migrations here.
+ */
+export const migrations: Record<string, Migration> = {
+  "2026_11_25_1600_create_core_tables": createCoreTables,
+};

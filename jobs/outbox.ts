@@ -1,0 +1,28 @@
+import type { Kysely, Transaction } from "kysely";
+import type { DB } from "../db/schema";
+
+/** The kinds of work the outbox carries. Payloads hold ids only, never personal data. */
+export const JOB_KINDS = {
+  signatureConfirmation: "signature.confirmation",
+  signatureReminder: "signature.reminder",
+  deliveryDigest: "delivery.digest",
+} as const;
+export type JobKind = (typeof JOB_KINDS)[keyof typeof JOB_KINDS];
+
+/**
+ * Records a side effect to run after the surrounding transaction commits.
+ * Call it with the same transaction that writes the data the job is about,
+ * so the two are committed together or not at all.
+ */
+export async function enqueueOutbox(
+  trx: Transaction<DB> | Kysely<DB>,
+  kind: JobKind,
+  payload: Record<string, string | number>,
+): Promise<string> {
+  const row = await trx
+    .insertInto("outbox")
+    .values({ kind, payload: JSON.stringify(payload) })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return String(row.id);
+}

@@ -1,0 +1,151 @@
+import { Queue, UnrecoverableError, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { sql } from "kysely";
+import { scheduleDueDeliveries } from "../app/models/deliveries.server";
+import type { JobDeps } from "./deps";
+import { executeOutboxRow, MAX_ATTEMPTS } from "./execute";
+import { scheduleEveryMs } from "./inline-runner";
+
+export const OUTBOX_QUEUE = "outbox";
+
+/** Rows relayed this long ago and still not done are relayed again (Redis may have lost them). */
+const REQUEUE_AFTER_SECONDS = 600;
+
+export interface QueueWorkerOptions {
+  redisUrl: string;
+  prefix: string;
+  concurrency?: number;
+  relayEveryMs?: number;
+  /** Shorter lock durations make a killed worker's jobs come back sooner (the fault tests use this). */
+  lockDurationMs?: number;
+}
+
+export interface QueueWorker {
+  worker: Worker;
+  queue: Queue;
+  stop(): Promise<void>;
+}
+
+/**
+ * Moves committed outbox rows into BullMQ. The job id is the outbox id, so a
+ * row relayed twice is one job; and executeOutboxRow checks the row's status,
+ * so even a job that runs twice sends once. While Redis is away, add() fails
+ * at once (no offline queue) and the rows wait as "pending".
+ */
+export async function relayOutbox(deps: Pick<JobDeps, "db">, queue: Queue, limit = 200): Promise<number> {
+  await deps.db
+    .updateTable("outbox")
+    .set({ status: "pending" })
+    .where("status", "=", "queued")
+    .where("relayed_at", "<", sql<Date>`now() - make_interval(secs => ${REQUEUE_AFTER_SECONDS})`)
+    .execute();
+  return deps.db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom("outbox")
+      .select(["id", "kind"])
+      .where("status", "=", "pending")
+      .where("run_after", "<=", sql<Date>`now()`)
+      .orderBy("id")
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    if (rows.length === 0) return 0;
+    await queue.addBulk(
+      rows.map((row) => ({
+        name: row.kind,
+        data: { outboxId: String(row.id) },
+        opts: { jobId: `outbox-${row.id}` },
+      })),
+    );
+    await trx
+      .updateTable("outbox")
+      .set({ status: "queued", relayed_at: sql`now()` })
+      .where(
+        "id",
+        "in",
+        rows.map((row) => row.id),
+      )
+      .execute();
+    return rows.length;
+  });
+}
+
+/**
+ * The worker side: a BullMQ Worker on its own Redis connection running outbox
+ * jobs, the relay, and the digest scheduler. stop() lets running jobs finish,
+ * then closes every connection it opened (BullMQ leaves passed-in ones open).
+ */
+export function startQueueWorker(deps: JobDeps, options: QueueWorkerOptions): QueueWorker {
+  const workerConnection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  // The relay's connection fails fast while Redis is down, so rows stay pending instead of piling up in memory.
+  const queueConnection = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  for (const connection of [workerConnection, queueConnection]) {
+    connection.on("error", (error) => console.warn(`[jobs] redis: ${error.message}`));
+  }
+  const queue = new Queue(OUTBOX_QUEUE, {
+    connection: queueConnection,
+    prefix: options.prefix,
+    defaultJobOptions: {
+      attempts: MAX_ATTEMPTS,
+      backoff: { type: "exponential", delay: 2_000 },
+      removeOnComplete: { age: 86_400, count: 10_000 },
+      removeOnFail: { age: 7 * 86_400 },
+    },
+  });
+  queue.on("error", (error) => console.warn(`[jobs] queue: ${error.message}`));
+  const worker = new Worker(
+    OUTBOX_QUEUE,
+    async (job) => {
+      const outboxId = String(job.data?.outboxId ?? "");
+      if (!/^\d+$/.test(outboxId)) throw new UnrecoverableError("job without an outbox id");
+      return executeOutboxRow(deps, outboxId, job.attemptsMade + 1);
+    },
+    {
+      connection: workerConnection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 10,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: Math.min(30_000, options.lockDurationMs ?? 30_000),
+    },
+  );
+  worker.on("error", (error) => console.warn(`[jobs] worker: ${error.message}`));
+
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let wakeUp: (() => void) | null = null;
+  let lastSchedule = 0;
+  const scheduleMs = scheduleEveryMs(deps.deliveryIntervalMs);
+  const relayEveryMs = options.relayEveryMs ?? 250;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        if (Date.now() - lastSchedule >= scheduleMs) {
+          lastSchedule = Date.now();
+          await scheduleDueDeliveries(deps.db, deps.deliveryIntervalMs);
+        }
+        while ((await relayOutbox(deps, queue)) > 0 && !stopped);
+      } catch (error) {
+        console.warn(`[jobs] relay: ${(error as Error).message}`);
+      }
+      await new Promise<void>((resolve) => {
+        wakeUp = resolve;
+        timer = setTimeout(resolve, relayEveryMs);
+      });
+    }
+  })();
+
+  return {
+    worker,
+    queue,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      wakeUp?.();
+      await loop;
+      await worker.close();
+      await queue.close();
+      await Promise.all([workerConnection.quit().catch(() => {}), queueConnection.quit().catch(() => {})]);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { existsSync } from "node:fs";
+import { execSync } from "node:child_process";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { ServerBuild } from "@remix-run/node";
+import { EnvError, loadEnv } from "./app/env.server";
+import { createHttpApp } from "./app/http.server";
+import { createServices } from "./app/services.server";
+
+// `npm start`: the whole platform in one process on the embedded default, or the web
+// side of a deployment when DATABASE_URL and REDIS_URL are set (run `npm run worker` beside it).
+
+const BUILD = path.resolve("build/index.js");
+
+async function main() {
+  let env;
+  try {
+    env = loadEnv();
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  if (!existsSync(BUILD)) {
+    console.log("[web] no build yet: building (a few seconds)…");
+    execSync("npx remix build", { stdio: "inherit" });
+  }
+  const build = (await import(pathToFileURL(BUILD).href)) as ServerBuild;
+  const services = await createServices(env);
+  const app = createHttpApp(services, build);
+  const server = app.listen(env.PORT, () => {
+    const db = services.dbKind === "pglite" ? `embedded PGlite in ${env.DATA_DIR}` : "PostgreSQL";
+    const jobs = services.jobs ? "in this process" : "in the worker (npm run worker)";
+    const mail = services.mailer.kind === "dev" ? `the dev mailbox at ${env.APP_URL}/dev/mail` : "SMTP";
+    console.log(`[web] Sanctuary on ${env.APP_URL} — database: ${db}; jobs: ${jobs}; mail: ${mail}`);
+  });
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    console.log(`[web] ${signal}: closing`);
+    server.close(async () => {
+      await services.close();
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((error) => {
+  console.error(`[web] failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
