@@ -2,8 +2,9 @@ import { z } from "zod";
 
 // Messages are i18n keys (see app/i18n/messages.ts) so one schema serves both languages.
 
+// Control characters, line separators and bidirectional overrides (which can make a name read backwards on a page).
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 const name = (field: "firstName" | "lastName") =>
   z
