@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import { execSync } from "node:child_process";
 import path from "node:path";
@@ -23,9 +24,25 @@ async function main() {
     }
     throw error;
   }
-  if (!existsSync(BUILD)) {
+  if (cluster.isPrimary && !existsSync(BUILD)) {
     console.log("[web] no build yet: building (a few seconds)…");
     execSync("npx remix build", { stdio: "inherit" });
+  }
+  if (cluster.isPrimary && env.WEB_CONCURRENCY > 1) {
+    // Several processes share the port; the primary only restarts any that die.
+    for (let i = 0; i < env.WEB_CONCURRENCY; i++) cluster.fork();
+    cluster.on("exit", (worker, code, signal) => {
+      if (code !== 0 && signal !== "SIGTERM" && signal !== "SIGINT") {
+        console.error(`[web] process ${worker.process.pid} exited (${signal ?? code}); starting another`);
+        cluster.fork();
+      }
+    });
+    const stopAll = () => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill("SIGTERM");
+    };
+    process.on("SIGTERM", stopAll);
+    process.on("SIGINT", stopAll);
+    return;
   }
   const build = (await import(pathToFileURL(BUILD).href)) as ServerBuild;
   const services = await createServices(env);

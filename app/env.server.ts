@@ -47,7 +47,6 @@ const EnvSchema = z
     SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     DELIVERY_INTERVAL: duration.default(parseDuration("24h")!),
     WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
-    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   })
   .superRefine((env, ctx) => {
     if (env.REDIS_URL && !env.DATABASE_URL) {
@@ -56,6 +55,9 @@ const EnvSchema = z
         path: ["REDIS_URL"],
         message: "needs DATABASE_URL too: a separate worker cannot share the embedded database (unset REDIS_URL to run jobs in the web process)",
       });
+    }
+    if (env.WEB_CONCURRENCY > 1 && !env.DATABASE_URL) {
+      ctx.addIssue({ code: "custom", path: ["WEB_CONCURRENCY"], message: "above 1 needs DATABASE_URL: the embedded database allows one process" });
     }
     if (env.NODE_ENV !== "production") return;
     if (!env.SESSION_SECRET) ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "is required in production" });
