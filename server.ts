@@ -4,7 +4,7 @@ import { execSync } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
-import { EnvError, loadEnv } from "./app/env.server";
+import { loadEnvOrExit } from "./app/env.server";
 import { createHttpApp } from "./app/http.server";
 import { createServices } from "./app/services.server";
 
@@ -14,16 +14,7 @@ import { createServices } from "./app/services.server";
 const BUILD = path.resolve("build/index.js");
 
 async function main() {
-  let env;
-  try {
-    env = loadEnv();
-  } catch (error) {
-    if (error instanceof EnvError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const env = loadEnvOrExit();
   if (cluster.isPrimary && !existsSync(BUILD)) {
     console.log("[web] no build yet: building (a few seconds)…");
     execSync("npx remix build", { stdio: "inherit" });

@@ -1,20 +1,11 @@
-import { EnvError, loadEnv, type Env } from "../app/env.server";
+import { loadEnvOrExit } from "../app/env.server";
 import { openDatabase } from "./client";
 import { migrateToLatest } from "./migrate";
 
 // `npm run db:migrate`: applies pending migrations and says which.
 
 async function main(): Promise<number> {
-  let env: Env;
-  try {
-    env = loadEnv();
-  } catch (error) {
-    if (error instanceof EnvError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
+  const env = loadEnvOrExit();
 
   const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   try {

@@ -1,4 +1,4 @@
-import { EnvError, loadEnv, type Env } from "../app/env.server";
+import { loadEnvOrExit } from "../app/env.server";
 import { openDatabase } from "./client";
 import { migrateToLatest } from "./migrate";
 import { seed } from "./seed";
@@ -6,16 +6,7 @@ import { seed } from "./seed";
 // `npm run db:seed`: brings the schema up to date, then writes the first content (safe to run again).
 
 async function main(): Promise<number> {
-  let env: Env;
-  try {
-    env = loadEnv();
-  } catch (error) {
-    if (error instanceof EnvError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
+  const env = loadEnvOrExit();
 
   const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   try {

@@ -1,22 +1,13 @@
 import { openDatabase } from "../db/client";
 import { migrateToLatest } from "../db/migrate";
-import { EnvError, loadEnv } from "../app/env.server";
+import { loadEnvOrExit } from "../app/env.server";
 import { createMailer } from "../emails/transport";
 import { startQueueWorker } from "./queue";
 
 // `npm run worker`: the job process of a deployment (Postgres + Redis). Run as many as the mail volume needs.
 
 async function main() {
-  let env;
-  try {
-    env = loadEnv();
-  } catch (error) {
-    if (error instanceof EnvError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const env = loadEnvOrExit();
   if (!env.REDIS_URL || !env.DATABASE_URL) {
     console.error(
       "The worker needs REDIS_URL and DATABASE_URL. Without REDIS_URL, `npm start` runs the jobs inside the web process and no worker is needed.",
