@@ -2,15 +2,11 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { parseAllowList, parseRateLimits } from "./lib/abuse.server";
+import { parseDuration } from "./lib/duration";
 
-/** `24h`, `15m`, `30s`, `500ms` or `2d` → milliseconds. */
-export function parseDuration(value: string): number | null {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(value.trim());
-  if (!match) return null;
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as "ms"];
-  const ms = Number(match[1]) * unit;
-  return ms > 0 ? ms : null;
-}
+export { parseDuration };
+
 
 const duration = z.string().transform((value, ctx) => {
   const ms = parseDuration(value);
@@ -46,6 +42,28 @@ const EnvSchema = z
     MAIL_FROM: z.string().min(3).default("Sanctuary <no-reply@sanctuary.example.org>"),
     SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     DELIVERY_INTERVAL: duration.default(parseDuration("24h")!),
+    SIGN_RATE_LIMITS: z
+      .string()
+      .default("1/1m,5/5m")
+      .transform((value, ctx) => {
+        const limits = parseRateLimits(value);
+        if (limits === null) {
+          ctx.addIssue({ code: "custom", message: `"${value}" is not a list such as 1/1m,5/5m (or "off")` });
+          return z.NEVER;
+        }
+        return limits;
+      }),
+    SIGN_RATE_ALLOWLIST: z
+      .string()
+      .default("")
+      .transform((value, ctx) => {
+        const list = parseAllowList(value);
+        if (list === null) {
+          ctx.addIssue({ code: "custom", message: `"${value}" is not a comma-separated list of IP addresses and CIDR ranges` });
+          return z.NEVER;
+        }
+        return list;
+      }),
     WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   })
   .superRefine((env, ctx) => {

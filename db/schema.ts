@@ -142,6 +142,10 @@ export interface SignaturesTable {
   status: ColumnType<SignatureStatus, SignatureStatus | undefined, SignatureStatus>;
   emails_sent: Generated<number>;
   last_emailed_at: NullableTimestamp;
+  /** HMAC of the signer's IP (never the IP itself), for the per-IP rate limit; null when allow-listed. */
+  ip_hash: string | null;
+  /** Why a signature does not count although it may be confirmed, e.g. "rate-limit". */
+  flagged_reason: string | null;
   created_at: Generated<Date>;
   confirmed_at: NullableTimestamp;
 }

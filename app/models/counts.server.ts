@@ -71,6 +71,7 @@ export class SignatureCounts {
       .select(["petition_id", sql<number>`count(*)::int`.as("n")])
       .where("petition_id", "in", ids)
       .where("status", "=", "confirmed")
+      .where("flagged_reason", "is", null)
       .groupBy("petition_id")
       .execute();
     for (const id of ids) this.cache.set(id, { value: 0, fetchedAt });

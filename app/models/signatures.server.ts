@@ -1,4 +1,5 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
+import type { RateLimit } from "~/lib/abuse.server";
 import { normalizeEmail } from "~/lib/email-normalize";
 import { hashToken, newToken } from "~/lib/tokens.server";
 import { lookupZip } from "~/lib/zip.server";
@@ -20,6 +21,28 @@ export interface SignInput {
   utm?: Record<string, string> | null;
   /** The consent wording the signer saw beside the optIn box, kept as a record of what they agreed to. */
   consentText: string;
+  /** hashIp() of the signer's address; null when it is allow-listed or unknown (then no rate limit applies). */
+  ipHash?: string | null;
+  rateLimits?: RateLimit[];
+}
+
+/**
+ * Whether this IP already signed this petition as often as a limit allows.
+ * The advisory lock makes concurrent signings from one IP take turns, so a
+ * burst cannot slip under the limit together.
+ */
+async function overRateLimit(trx: Transaction<DB>, petitionId: number, ipHash: string, limits: RateLimit[]): Promise<boolean> {
+  if (limits.length === 0) return false;
+  await sql`select pg_advisory_xact_lock(${petitionId}::int, hashtext(${ipHash}))`.execute(trx);
+  const longest = Math.max(...limits.map((limit) => limit.windowSeconds));
+  const recent = await trx
+    .selectFrom("signatures")
+    .select(sql<number>`extract(epoch from now() - created_at)::float8`.as("age"))
+    .where("petition_id", "=", petitionId)
+    .where("ip_hash", "=", ipHash)
+    .where("created_at", ">", sql<Date>`now() - make_interval(secs => ${longest})`)
+    .execute();
+  return limits.some((limit) => recent.filter((row) => Number(row.age) < limit.windowSeconds).length >= limit.count);
 }
 
 export type SignOutcome = "created" | "reminded" | "unchanged";
@@ -36,6 +59,7 @@ export async function signPetition(db: Kysely<DB>, input: SignInput): Promise<Si
   const place = lookupZip(form.postalCode);
   const emailNormalized = normalizeEmail(form.email);
   return db.transaction().execute(async (trx) => {
+    const flagged = input.ipHash ? await overRateLimit(trx, input.petitionId, input.ipHash, input.rateLimits ?? []) : false;
     const inserted = await trx
       .insertInto("signatures")
       .values({
@@ -59,6 +83,9 @@ export async function signPetition(db: Kysely<DB>, input: SignInput): Promise<Si
         utm: input.utm ? JSON.stringify(input.utm) : null,
         emails_sent: 1,
         last_emailed_at: sql<Date>`now()`,
+        ip_hash: input.ipHash ?? null,
+        // Kept, and the signer still gets the email and the same page, but it does not count.
+        flagged_reason: flagged ? "rate-limit" : null,
       })
       .onConflict((oc) => oc.columns(["petition_id", "email_normalized"]).doNothing())
       .returning("id")
@@ -181,6 +208,7 @@ export async function recentSigners(db: Kysely<DB>, petitionId: number, limit = 
     .select(["first_name", "last_name", "city", "state", "comment", "comment_hidden", "confirmed_at"])
     .where("petition_id", "=", petitionId)
     .where("status", "=", "confirmed")
+    .where("flagged_reason", "is", null)
     .where("anonymous", "=", false)
     .orderBy("confirmed_at", "desc")
     .limit(limit)

@@ -1,5 +1,6 @@
 import type { Migration } from "kysely/migration";
 import * as createCoreTables from "./2026_11_25_1600_create_core_tables";
+import * as addSignatureAbuseFlags from "./2026_11_25_1700_add_signature_abuse_flags";
 
 /**
  * A fixed, imported list: FileMigrationProvider cannot find .ts files after a
@@ -7,4 +8,5 @@ import * as createCoreTables from "./2026_11_25_1600_create_core_tables";
  */
 export const migrations: Record<string, Migration> = {
   "2026_11_25_1600_create_core_tables": createCoreTables,
+  "2026_11_25_1700_add_signature_abuse_flags": addSignatureAbuseFlags,
 };

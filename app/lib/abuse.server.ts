@@ -1,0 +1,55 @@
+import { createHmac } from "node:crypto";
+import { BlockList, isIP } from "node:net";
+import { parseDuration } from "./duration";
+
+export interface RateLimit {
+  count: number;
+  windowSeconds: number;
+}
+
+/**
+ * "1/1m,5/5m" → at most 1 signature a minute and 5 per 5 minutes from one IP
+ * on one petition (the UK Parliament petitions site's limits); "off" → none.
+ * Returns null for text that is not such a list.
+ */
+export function parseRateLimits(text: string): RateLimit[] | null {
+  if (text.trim() === "off") return [];
+  const limits: RateLimit[] = [];
+  for (const part of text.split(",")) {
+    const match = /^\s*(\d+)\s*\/\s*(\S+)\s*$/.exec(part);
+    const ms = match ? parseDuration(match[2]) : null;
+    if (!match || ms === null || Number(match[1]) < 1) return null;
+    limits.push({ count: Number(match[1]), windowSeconds: Math.ceil(ms / 1000) });
+  }
+  return limits;
+}
+
+/** IPs and CIDR ranges whose signers share one connection (libraries, community centres): never limited. */
+export function parseAllowList(text: string): BlockList | null {
+  const list = new BlockList();
+  for (const entry of text.split(",").map((e) => e.trim()).filter(Boolean)) {
+    const [address, prefix] = entry.split("/");
+    const family = isIP(address);
+    if (family === 0) return null;
+    const type = family === 6 ? "ipv6" : "ipv4";
+    if (prefix === undefined) {
+      list.addAddress(address, type);
+      continue;
+    }
+    const bits = Number(prefix);
+    if (!Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32)) return null;
+    list.addSubnet(address, bits, type);
+  }
+  return list;
+}
+
+export function isAllowListed(list: BlockList, ip: string): boolean {
+  const family = isIP(ip);
+  if (family === 0) return false;
+  return list.check(ip, family === 6 ? "ipv6" : "ipv4");
+}
+
+/** A keyed hash of the IP: enough to count signatures from one address, useless to anyone without the secret. */
+export function hashIp(ip: string, secret: string): string {
+  return createHmac("sha256", secret).update(`ip:${ip}`).digest("hex").slice(0, 32);
+}
