@@ -10,6 +10,7 @@ import {
   useLocation,
   useRouteError,
 } from "@remix-run/react";
+import { createContext, useContext } from "react";
 import { getLocale } from "~/i18n/locale.server";
 import { isMessageKey } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
@@ -42,9 +43,17 @@ function LanguageSwitcher() {
   );
 }
 
+/**
+ * This request's CSP nonce, provided by entry.server.tsx around the whole app
+ * on the server. In the browser it is undefined: scripts added after
+ * hydration load from /build, which the policy allows without a nonce.
+ */
+export const NonceContext = createContext<string | undefined>(undefined);
+
 export function Layout({ children }: { children: React.ReactNode }) {
   const locale = useLocale();
   const t = useT();
+  const nonce = useContext(NonceContext);
   return (
     <html lang={locale}>
       <head>
@@ -70,8 +79,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
           <p>{t("footer.privacy")}</p>
           <p>{t("footer.source")}</p>
         </footer>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );
