@@ -64,6 +64,10 @@ const EnvSchema = z
         }
         return list;
       }),
+    TRUST_PROXY: z
+      .string()
+      .regex(/^[\w.:/, -]+$/, "is a list such as loopback, 10.0.0.0/8 or a number of hops")
+      .default("loopback"),
     WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   })
   .superRefine((env, ctx) => {

@@ -19,7 +19,9 @@ const CROSS_SITE_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf
 export function createHttpApp(services: Services, build: ServerBuild): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback");
+  // Which proxies may say who the client is (X-Forwarded-For): the per-IP signing limit depends on it.
+  const hops = Number(services.env.TRUST_PROXY);
+  app.set("trust proxy", Number.isInteger(hops) ? hops : services.env.TRUST_PROXY);
   app.use(compression());
   // CSP (with a nonce per request), HSTS, Referrer-Policy, Cache-Control…: see security-headers.server.ts.
   app.use(securityHeadersMiddleware({ production: services.env.NODE_ENV === "production" }));
@@ -46,7 +48,7 @@ export function createHttpApp(services: Services, build: ServerBuild): express.E
     createRequestHandler({
       build,
       mode: services.env.NODE_ENV === "production" ? "production" : "development",
-      getLoadContext: (_req, res) => ({ services, cspNonce: String(res.locals.cspNonce) }),
+      getLoadContext: (req, res) => ({ services, cspNonce: String(res.locals.cspNonce), clientIp: req.ip ?? "" }),
     }),
   );
   return app;

@@ -5,6 +5,8 @@ declare module "@remix-run/node" {
     services: Services;
     /** This request's Content-Security-Policy nonce, for inline scripts (set by http.server.ts). */
     cspNonce: string;
+    /** The client's address: X-Forwarded-For only from a proxy on loopback ("trust proxy"), else the socket's. */
+    clientIp: string;
   }
   interface Future {
     v3_singleFetch: true;

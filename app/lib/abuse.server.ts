@@ -53,3 +53,19 @@ export function isAllowListed(list: BlockList, ip: string): boolean {
 export function hashIp(ip: string, secret: string): string {
   return createHmac("sha256", secret).update(`ip:${ip}`).digest("hex").slice(0, 32);
 }
+
+/**
+ * The key the signing limit counts by: a hash of the client's IP, or null
+ * (no limit) for allow-listed addresses — and, outside production, for this
+ * machine itself, so a developer can sign a demo petition twice in a minute.
+ */
+export function rateLimitKey(
+  ip: string,
+  env: { SIGN_RATE_ALLOWLIST: BlockList; SESSION_SECRET: string; NODE_ENV: string },
+): string | null {
+  if (!ip) return null;
+  const bare = ip.startsWith("::ffff:") ? ip.slice(7) : ip;
+  if (isAllowListed(env.SIGN_RATE_ALLOWLIST, bare)) return null;
+  if (env.NODE_ENV !== "production" && (bare === "127.0.0.1" || bare === "::1")) return null;
+  return hashIp(bare, env.SESSION_SECRET);
+}

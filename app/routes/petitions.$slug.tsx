@@ -7,6 +7,7 @@ import { getLocale } from "~/i18n/locale.server";
 import { useT } from "~/i18n/use-t";
 import { badRequest, field, guard, readForm } from "~/lib/http.server";
 import { renderMarkdown } from "~/lib/markdown.server";
+import { rateLimitKey } from "~/lib/abuse.server";
 import { readTracking } from "~/lib/tracking";
 import { getPublicCampaignById } from "~/models/campaigns.server";
 import { getPublicPetition, type PublicPetition } from "~/models/petitions.server";
@@ -22,7 +23,7 @@ function recipientsText(t: Translate, petition: PublicPetition): string {
   return t("petition.recipients.local", { offices: joined });
 }
 
-export const loader = guard(async ({ request, params, context }: LoaderFunctionArgs) => {
+export const loader = /* @__PURE__ */ guard(async ({ request, params, context }: LoaderFunctionArgs) => {
   const { db, counts, env } = context.services;
   const locale = await getLocale(request);
   const petition = await getPublicPetition(db, params.slug ?? "", locale);
@@ -44,8 +45,8 @@ export const loader = guard(async ({ request, params, context }: LoaderFunctionA
   };
 });
 
-export const action = guard(async ({ request, params, context }: ActionFunctionArgs) => {
-  const { db, jobs } = context.services;
+export const action = /* @__PURE__ */ guard(async ({ request, params, context }: ActionFunctionArgs) => {
+  const { db, jobs, env } = context.services;
   const form = await readForm(request);
   const locale = await getLocale(request);
   const petition = await getPublicPetition(db, params.slug ?? "", locale);
@@ -67,6 +68,8 @@ export const action = guard(async ({ request, params, context }: ActionFunctionA
     source: source ?? null,
     utm: Object.keys(utm).length > 0 ? utm : null,
     consentText: translator(locale)("sign.optIn"),
+    ipHash: rateLimitKey(context.clientIp, env),
+    rateLimits: env.SIGN_RATE_LIMITS,
   });
   jobs?.wake();
   return redirect(thanks);
