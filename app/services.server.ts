@@ -1,3 +1,4 @@
+import { Redis } from "ioredis";
 import type { Kysely } from "kysely";
 import { openDatabase } from "../db/client";
 import { migrateToLatest } from "../db/migrate";
@@ -7,6 +8,7 @@ import { createMailer, type Mailer } from "../emails/transport";
 import { startInlineRunner, type JobRunner } from "../jobs/inline-runner";
 import type { Env } from "./env.server";
 import { SignatureCounts } from "./models/counts.server";
+import { LoginLimiter } from "./models/login-limits.server";
 
 /** Everything a request handler needs, made once per process and handed to routes as load context. */
 export interface Services {
@@ -17,6 +19,9 @@ export interface Services {
   counts: SignatureCounts;
   /** The in-process job runner (embedded mode, no REDIS_URL); null when a separate worker runs jobs. */
   jobs: JobRunner | null;
+  /** The web side's Redis connection (rate limits, queue dashboards); fails fast, never queues commands while Redis is away. */
+  redis: Redis | null;
+  loginLimiter: LoginLimiter;
   close(): Promise<void>;
 }
 
@@ -47,6 +52,10 @@ export async function createServices(env: Env, options: ServiceOptions = {}): Pr
         { pollMs: options.jobPollMs },
       )
     : null;
+  const redis = env.REDIS_URL
+    ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
+    : null;
+  redis?.on("error", (error) => console.warn(`[web] redis: ${error.message}`));
   return {
     env,
     db,
@@ -54,8 +63,11 @@ export async function createServices(env: Env, options: ServiceOptions = {}): Pr
     mailer,
     counts: new SignatureCounts(db),
     jobs,
+    redis,
+    loginLimiter: new LoginLimiter(db, redis, env.REDIS_PREFIX),
     async close() {
       await jobs?.stop();
+      await redis?.quit().catch(() => redis.disconnect());
       await mailer.close();
       await handle.close();
     },

@@ -200,7 +200,73 @@ export interface DevMailTable {
   created_at: Generated<Date>;
 }
 
+export const ROLES = ["owner", "organizer", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface OrganizersTable {
+  id: Generated<number>;
+  /** Lower-cased. */
+  email: string;
+  name: Generated<string>;
+  /** Argon2id; null until the person sets a password through their one-time link. */
+  password_hash: string | null;
+  is_admin: Generated<boolean>;
+  created_at: Generated<Date>;
+  last_login_at: NullableTimestamp;
+  disabled_at: NullableTimestamp;
+}
+
+export interface MembershipsTable {
+  organizer_id: number;
+  organization_id: number;
+  role: Role;
+  created_at: Generated<Date>;
+}
+
+export interface OrganizerSessionsTable {
+  /** SHA-256 of the cookie's token: a leaked table holds no usable session. */
+  id: string;
+  organizer_id: number;
+  created_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface OrganizerTokensTable {
+  id: Generated<number>;
+  organizer_id: number;
+  token_hash: string;
+  /** "set-password" (new account or invitation) or "reset-password" */
+  purpose: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+export interface LoginFailuresTable {
+  id: ColumnType<string, never, never>;
+  key: string;
+  created_at: Generated<Date>;
+}
+
+export interface AuditLogTable {
+  id: ColumnType<string, never, never>;
+  organizer_id: number | null;
+  organization_id: number | null;
+  action: string;
+  subject: string | null;
+  details: Json<Record<string, unknown>>;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
+  organizers: OrganizersTable;
+  memberships: MembershipsTable;
+  organizer_sessions: OrganizerSessionsTable;
+  organizer_tokens: OrganizerTokensTable;
+  login_failures: LoginFailuresTable;
+  audit_log: AuditLogTable;
   organizations: OrganizationsTable;
   campaigns: CampaignsTable;
   campaign_translations: CampaignTranslationsTable;

@@ -9,7 +9,7 @@ export interface DueDelivery {
 }
 
 /**
- * Confirmed signatures not yet delivered, per petition and official. A signature
+ * Counted signatures (confirmed, not flagged) not yet delivered, per petition and official. A signature
  * reaches an official when the petition targets "local" officials at the
  * official's level and the official serves the signature's ZIP, or when the
  * petition names the official as a fixed target.
@@ -24,7 +24,8 @@ function undeliveredPairs(db: Kysely<DB>) {
     .where("p.target_rule", "=", "local")
     .where(sql<boolean>`t.level = any(p.target_levels)`)
     .where("t.active", "=", true)
-    .where("s.status", "=", "confirmed");
+    .where("s.status", "=", "confirmed")
+    .where("s.flagged_reason", "is", null);
   const fixed = db
     .selectFrom("signatures as s")
     .innerJoin("petitions as p", "p.id", "s.petition_id")
@@ -33,7 +34,8 @@ function undeliveredPairs(db: Kysely<DB>) {
     .select(["s.id as signature_id", "s.petition_id", "t.id as target_id"])
     .where("p.target_rule", "=", "fixed")
     .where("t.active", "=", true)
-    .where("s.status", "=", "confirmed");
+    .where("s.status", "=", "confirmed")
+    .where("s.flagged_reason", "is", null);
   return db
     .selectFrom(local.unionAll(fixed).as("candidate"))
     .where(({ not, exists, selectFrom }) =>
@@ -63,7 +65,7 @@ export async function findDueDeliveries(db: Kysely<DB>, defaultIntervalMs: numbe
             .where(
               "d.created_at",
               ">",
-              sql<Date>`now() - make_interval(secs => coalesce(p.delivery_interval_seconds, ${defaultIntervalMs / 1000}))`,
+              sql<Date>`now() - make_interval(secs => coalesce(p.delivery_interval_seconds, ${defaultIntervalMs / 1000}::double precision))`,
             ),
         ),
       ),
@@ -98,7 +100,7 @@ export async function createDelivery(
         .where(
           "d.created_at",
           ">",
-          sql<Date>`now() - make_interval(secs => coalesce(p.delivery_interval_seconds, ${options.defaultIntervalMs / 1000}))`,
+          sql<Date>`now() - make_interval(secs => coalesce(p.delivery_interval_seconds, ${options.defaultIntervalMs / 1000}::double precision))`,
         )
         .executeTakeFirst();
       if (recent) return null;

@@ -1,0 +1,54 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { requireOrganizer } from "~/lib/auth.server";
+import { guard } from "~/lib/http.server";
+import { listOrganizerPetitions } from "~/models/admin-petitions.server";
+
+export const loader = /* @__PURE__ */ guard(async ({ request, context }: LoaderFunctionArgs) => {
+  const organizer = await requireOrganizer(request, context);
+  return { petitions: await listOrganizerPetitions(context.services.db, organizer), memberships: organizer.memberships };
+});
+
+export default function AdminHome() {
+  const { petitions, memberships } = useLoaderData<typeof loader>();
+  return (
+    <section>
+      <h1>Petitions</h1>
+      {memberships.length > 0 ? (
+        <p className="hint">
+          Your organizations: {memberships.map((m) => `${m.name} (${m.role})`).join(", ")}
+        </p>
+      ) : null}
+      {petitions.length === 0 ? (
+        <p>No petitions yet.</p>
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Petition</th>
+              <th scope="col">Organization</th>
+              <th scope="col">Status</th>
+              <th scope="col">Confirmed</th>
+              <th scope="col">Pending</th>
+              <th scope="col">Goal</th>
+            </tr>
+          </thead>
+          <tbody>
+            {petitions.map((p) => (
+              <tr key={p.id}>
+                <td>
+                  <Link to={`/petitions/${p.slug}`}>{p.title}</Link>
+                </td>
+                <td>{p.organization_name}</td>
+                <td>{p.status}</td>
+                <td>{p.confirmed.toLocaleString("en-US")}</td>
+                <td>{p.pending.toLocaleString("en-US")}</td>
+                <td>{p.goal.toLocaleString("en-US")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
