@@ -1,7 +1,8 @@
+import { data } from "@remix-run/node";
 import { sql, type Kysely } from "kysely";
 import type { Organizer } from "./organizers.server";
-import { readableOrganizationIds } from "~/lib/auth.server";
-import type { DB } from "../../db/schema";
+import { can, readableOrganizationIds } from "~/lib/auth.server";
+import type { DB, Role } from "../../db/schema";
 
 /**
  * Petitions of the organizations the organizer belongs to (all of them for an
@@ -40,4 +41,38 @@ export async function listOrganizerPetitions(db: Kysely<DB>, organizer: Organize
   if (organizationIds !== null) query = query.where("p.organization_id", "in", organizationIds);
   const rows = await query.execute();
   return rows.map((row) => ({ ...row, confirmed: Number(row.confirmed ?? 0), pending: Number(row.pending ?? 0) }));
+}
+
+export interface ScopedPetition {
+  id: number;
+  slug: string;
+  status: string;
+  goal: number;
+  organizationId: number;
+  campaignId: number | null;
+  title: string;
+}
+
+/**
+ * A petition the organizer may act on with at least `role` (viewer < organizer
+ * < owner; admins everywhere). Another organization's petition, or one the
+ * role does not reach, is a 404 — the workspace never confirms it exists.
+ */
+export async function requirePetition(db: Kysely<DB>, organizer: Organizer, slug: string, role: Role): Promise<ScopedPetition> {
+  const row = await db
+    .selectFrom("petitions as p")
+    .innerJoin("petition_translations as t", (join) => join.onRef("t.petition_id", "=", "p.id").on("t.locale", "=", "en"))
+    .select(["p.id", "p.slug", "p.status", "p.goal", "p.organization_id", "p.campaign_id", "t.title"])
+    .where("p.slug", "=", slug)
+    .executeTakeFirst();
+  if (!row || !can(organizer, row.organization_id, role)) throw data({ messageKey: "notFound.body" }, { status: 404 });
+  return {
+    id: row.id,
+    slug: row.slug,
+    status: row.status,
+    goal: row.goal,
+    organizationId: row.organization_id,
+    campaignId: row.campaign_id,
+    title: row.title,
+  };
 }

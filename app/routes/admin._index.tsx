@@ -37,7 +37,7 @@ export default function AdminHome() {
             {petitions.map((p) => (
               <tr key={p.id}>
                 <td>
-                  <Link to={`/petitions/${p.slug}`}>{p.title}</Link>
+                  <Link to={`/admin/petitions/${p.slug}`}>{p.title}</Link>
                 </td>
                 <td>{p.organization_name}</td>
                 <td>{p.status}</td>
