@@ -9,7 +9,7 @@ import { renderMarkdown } from "~/lib/markdown.server";
 import { getHomeCampaign, listPublicCampaigns, listResources } from "~/models/campaigns.server";
 import { petitionCards } from "~/models/listing.server";
 
-export const loader = guard(async ({ request, context }: LoaderFunctionArgs) => {
+export const loader = /* @__PURE__ */ guard(async ({ request, context }: LoaderFunctionArgs) => {
   const { db, counts } = context.services;
   const locale = await getLocale(request);
   const [home, campaigns, petitions] = await Promise.all([

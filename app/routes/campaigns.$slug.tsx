@@ -9,7 +9,7 @@ import { renderMarkdown } from "~/lib/markdown.server";
 import { getPublicCampaign, listResources } from "~/models/campaigns.server";
 import { petitionCards } from "~/models/listing.server";
 
-export const loader = guard(async ({ request, params, context }: LoaderFunctionArgs) => {
+export const loader = /* @__PURE__ */ guard(async ({ request, params, context }: LoaderFunctionArgs) => {
   const { db, counts, env } = context.services;
   const locale = await getLocale(request);
   const campaign = await getPublicCampaign(db, params.slug ?? "", locale);

@@ -12,7 +12,7 @@ export const meta: MetaFunction = () => [{ title: "Sanctuary" }, { name: "robots
 
 const noStore = { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" };
 
-export const loader = guard(async ({ request, params, context }: LoaderFunctionArgs) => {
+export const loader = /* @__PURE__ */ guard(async ({ request, params, context }: LoaderFunctionArgs) => {
   const { db } = context.services;
   const found = await inspectConfirmationToken(db, params.token ?? "");
   if (found.state === "invalid") return data({ state: "invalid" as const, petition: null }, { status: 404, headers: noStore });
@@ -23,7 +23,7 @@ export const loader = guard(async ({ request, params, context }: LoaderFunctionA
   );
 });
 
-export const action = guard(async ({ request, params, context }: ActionFunctionArgs) => {
+export const action = /* @__PURE__ */ guard(async ({ request, params, context }: ActionFunctionArgs) => {
   const { db, jobs, counts } = context.services;
   const form = await readForm(request);
   const token = params.token ?? "";

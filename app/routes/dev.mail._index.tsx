@@ -41,7 +41,10 @@ export default function DevMailbox() {
                 </td>
                 <td>{m.to}</td>
                 <td>
-                  <Link to={`/dev/mail/${m.id}`}>{m.subject}</Link>
+                  {/* A full page load: the message page has its own CSP (inline style attributes for the email's iframe), which a client-side navigation would not apply. */}
+                  <Link to={`/dev/mail/${m.id}`} reloadDocument>
+                    {m.subject}
+                  </Link>
                 </td>
               </tr>
             ))}

@@ -7,7 +7,7 @@ import { useT } from "~/i18n/use-t";
 import { guard } from "~/lib/http.server";
 import { getPublicPetition } from "~/models/petitions.server";
 
-export const loader = guard(async ({ request, params, context }: LoaderFunctionArgs) => {
+export const loader = /* @__PURE__ */ guard(async ({ request, params, context }: LoaderFunctionArgs) => {
   const { db, env } = context.services;
   const locale = await getLocale(request);
   const petition = await getPublicPetition(db, params.slug ?? "", locale);

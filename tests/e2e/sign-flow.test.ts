@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app";
-import { formatProblems, launchBrowser, type TestBrowser } from "../support/browser";
+import { formatProblems, launchBrowser, waitForHydration, type TestBrowser } from "../support/browser";
 
 // The newcomer's journey on the embedded default (PGlite, in-process jobs, the
 // dev mailbox), in Chromium at a phone's size: read, sign, confirm by email, be counted.
@@ -15,8 +15,15 @@ let browser: TestBrowser;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "sanctuary-e2e-sign-"));
-  app = await startTestApp({ DATA_DIR: dataDir, DATABASE_URL: undefined, SMTP_URL: undefined, REDIS_URL: undefined });
-  browser = await launchBrowser();
+  // The embedded default: PGlite in a fresh DATA_DIR, in-process jobs, the dev mailbox. Chromium starts meanwhile.
+  const [started, launched] = await Promise.allSettled([
+    startTestApp({ DATA_DIR: dataDir, DATABASE_URL: undefined, SMTP_URL: undefined, REDIS_URL: undefined }),
+    launchBrowser(),
+  ]);
+  // Keep whichever started, so afterAll closes it even if the other failed.
+  if (started.status === "fulfilled") app = started.value;
+  if (launched.status === "fulfilled") browser = launched.value;
+  for (const result of [started, launched]) if (result.status === "rejected") throw result.reason;
 });
 
 afterAll(async () => {
@@ -77,11 +84,6 @@ const spanish: Texts = {
   signerFrom: "de",
 };
 
-/** Waits until Remix has hydrated the page, so clicks go through the client router. */
-async function hydrated(page: Page) {
-  await page.waitForFunction(() => document.readyState === "complete" && "__remixRouter" in window);
-}
-
 /** The number in "1,234 of 10,000 signatures" (or "1.234 de 10.000 firmas"). */
 async function shownCount(page: Page): Promise<number> {
   const text = await page.locator(".petition-header .goal-count").innerText();
@@ -91,7 +93,7 @@ async function shownCount(page: Page): Promise<number> {
 
 async function journey(page: Page, texts: Texts, signer: { first: string; last: string; email: string }) {
   // The home page lists the petition first; follow it.
-  await hydrated(page);
+  await waitForHydration(page);
   const firstCard = page.locator(".cards").first().locator("li.card").first();
   await expect.poll(() => firstCard.locator("h3").innerText()).toBe(texts.petitionTitle);
   await firstCard.locator("h3 a").click();
@@ -117,7 +119,11 @@ async function journey(page: Page, texts: Texts, signer: { first: string; last: 
     expect(await summary.locator(`a[href="#${field}"]`).innerText()).toContain(message);
   }
   expect(await page.locator("#comment").getAttribute("aria-invalid")).toBeNull();
-  expect(browser.problems, formatProblems(browser.problems)).toEqual([]);
+  // Chromium logs the action's 422 answer as a failed resource load; that one is expected, nothing else is.
+  expect(browser.problems, formatProblems(browser.problems)).toEqual([
+    { kind: "console", url: expect.stringContaining("/petitions/tell-your-mayor-defy-trump-expand-sanctuary"), text: expect.stringContaining("status of 422") },
+  ]);
+  browser.clearProblems();
 
   // Fill in the form and send it with Enter, as on a phone keyboard.
   await page.locator("#firstName").fill(signer.first);
@@ -151,7 +157,7 @@ async function journey(page: Page, texts: Texts, signer: { first: string; last: 
     )
     .toBe(true);
   expect(await newest.locator("td").nth(2).innerText()).toBe(texts.subject);
-  await hydrated(page);
+  await waitForHydration(page);
   await newest.getByRole("link").click();
   await page.waitForURL(/\/dev\/mail\/\d+$/);
   await expect.poll(() => page.locator("h1").innerText()).toBe(texts.subject);
@@ -162,7 +168,7 @@ async function journey(page: Page, texts: Texts, signer: { first: string; last: 
   expect(await confirmLink.getAttribute("href")).toMatch(new RegExp(`^${app.url}/confirm/[\\w-]+`));
   await confirmLink.click();
   await page.waitForURL(/\/confirm\/[\w-]+/);
-  await hydrated(page);
+  await waitForHydration(page);
   // Opening the link alone confirms nothing: the signer presses the button.
   await page.getByRole("button", { name: texts.confirmButton }).click();
   await expect.poll(() => page.locator(".confirm [role=status]").innerText().catch(() => "")).toContain(texts.confirmed);
@@ -170,7 +176,18 @@ async function journey(page: Page, texts: Texts, signer: { first: string; last: 
   // Back on the petition page: one more signature, and the signer listed by first name, initial and city.
   await page.locator(".confirm a[href$='/petitions/tell-your-mayor-defy-trump-expand-sanctuary']").click();
   await page.waitForURL("**/petitions/tell-your-mayor-defy-trump-expand-sanctuary");
-  await expect.poll(() => shownCount(page)).toBe(before + 1);
+  // Public pages may be cached for up to 3 s (max-age=1, stale-while-revalidate=2) and counts for 2 s
+  // more, so a page seen moments ago can lag: reload until the new count shows, within those bounds.
+  await expect
+    .poll(
+      async () => {
+        const shown = await shownCount(page);
+        if (shown !== before + 1) await page.reload();
+        return shown;
+      },
+      { timeout: 8_000, interval: 500 },
+    )
+    .toBe(before + 1);
   const listed = `${signer.first} ${signer.last[0]}. ${texts.signerFrom} San Francisco, CA`;
   expect(await page.locator(".signers .signer-name").allInnerTexts()).toContain(listed);
   expect(await page.content()).not.toContain(signer.email);
@@ -189,7 +206,7 @@ describe("the newcomer's journey on a phone, embedded default", () => {
   it("does the same in Spanish, chosen with the language switcher", async () => {
     const { page } = browser;
     await page.goto(app.url + "/");
-    await hydrated(page);
+    await waitForHydration(page);
     await page.locator(".site-header").getByRole("button", { name: "Español" }).click();
     await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("es");
     expect(await page.locator(".site-header").getByRole("button", { name: "Español" }).getAttribute("aria-pressed")).toBe("true");
