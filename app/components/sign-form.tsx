@@ -2,7 +2,7 @@ import { Form, useNavigation } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { isMessageKey, type MessageKey } from "~/i18n/i18n";
 import { useT } from "~/i18n/use-t";
-import type { SignatureField } from "~/validation/signature";
+import type { SignatureField } from "~/validation/signature.server";
 
 export interface SignFormProps {
   errors?: Partial<Record<SignatureField, string>>;

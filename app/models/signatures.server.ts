@@ -3,7 +3,7 @@ import type { RateLimit } from "~/lib/abuse.server";
 import { normalizeEmail } from "~/lib/email-normalize";
 import { hashToken, newToken } from "~/lib/tokens.server";
 import { lookupZip } from "~/lib/zip.server";
-import type { SignatureForm } from "~/validation/signature";
+import type { SignatureForm } from "~/validation/signature.server";
 import type { DB, Locale } from "../../db/schema";
 import { enqueueOutbox, JOB_KINDS } from "../../jobs/outbox";
 

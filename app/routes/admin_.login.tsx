@@ -4,7 +4,7 @@ import { AdminField } from "~/components/admin-field";
 import { getOrganizer, loginLimitKeys, safeNext, startSession } from "~/lib/auth.server";
 import { guard, readForm } from "~/lib/http.server";
 import { verifyOrganizerLogin } from "~/models/organizers.server";
-import { fieldErrors, formFields, LoginSchema } from "~/validation/organizer";
+import { fieldErrors, formFields, LoginSchema } from "~/validation/organizer.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · Sanctuary" }, { name: "robots", content: "noindex" }];
 

@@ -3,7 +3,7 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { AdminField } from "~/components/admin-field";
 import { guard, readForm } from "~/lib/http.server";
 import { isPasswordTokenUsable, setPasswordWithToken } from "~/models/organizers.server";
-import { fieldErrors, formFields, SetPasswordSchema } from "~/validation/organizer";
+import { fieldErrors, formFields, SetPasswordSchema } from "~/validation/organizer.server";
 
 export const meta: MetaFunction = () => [{ title: "Set your password · Sanctuary" }, { name: "robots", content: "noindex" }];
 

@@ -12,7 +12,7 @@ import { readTracking } from "~/lib/tracking";
 import { getPublicCampaignById } from "~/models/campaigns.server";
 import { getPublicPetition, type PublicPetition } from "~/models/petitions.server";
 import { recentSigners, signPetition } from "~/models/signatures.server";
-import { parseSignatureForm, typedValues } from "~/validation/signature";
+import { parseSignatureForm, typedValues } from "~/validation/signature.server";
 
 function recipientsText(t: Translate, petition: PublicPetition): string {
   if (petition.targetRule === "fixed") {

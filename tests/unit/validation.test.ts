@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSignatureForm } from "~/validation/signature";
+import { parseSignatureForm } from "~/validation/signature.server";
 
 function form(fields: Record<string, string>): FormData {
   const data = new FormData();
