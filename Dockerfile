@@ -12,4 +12,4 @@ ENV NODE_ENV=production
 COPY --from=build /app /app
 USER node
 EXPOSE 3000
-CMD ["npm", "start"]
+CMD ["node", "--import", "tsx", "server.ts"]

@@ -3,11 +3,17 @@ import { isPermanentMailError } from "../emails/transport";
 import type { OutboxRow } from "../db/schema";
 import type { JobDeps } from "./deps";
 import { markDeliveryFailed, sendDeliveryDigest } from "./handlers/delivery-digest";
+import { sendOrganizerInvite } from "./handlers/organizer-invite";
 import { sendSignatureEmail } from "./handlers/signature-email";
 import { JOB_KINDS } from "./outbox";
 
-/** Temporary failures are retried with exponential backoff this many times in all. */
-export const MAX_ATTEMPTS = 8;
+/**
+ * Temporary failures are retried with exponential backoff this many times in all: with the
+ * backoff below that is about 5 hours, long enough to ride out an SMTP provider's outage.
+ */
+export const MAX_ATTEMPTS = 12;
+/** The first retry waits this long; each next one twice as long (BullMQ and the in-process runner alike). */
+export const FIRST_RETRY_SECONDS = 5;
 
 export type ExecuteOutcome = "done" | "skipped" | "failed";
 
@@ -22,6 +28,8 @@ async function runHandler(deps: JobDeps, row: OutboxRow): Promise<void> {
       return sendSignatureEmail(deps, row.payload, "reminder");
     case JOB_KINDS.deliveryDigest:
       return sendDeliveryDigest(deps, row.payload);
+    case JOB_KINDS.organizerInvite:
+      return sendOrganizerInvite(deps, row.payload);
     default:
       throw new Error(`unknown job kind ${row.kind}`);
   }
@@ -71,7 +79,7 @@ export async function executeOutboxRow(deps: JobDeps, outboxId: string, attempt:
   return "done";
 }
 
-/** Seconds to wait before attempt n+1: 2, 4, 8 … capped at 15 minutes. */
+/** Seconds to wait after attempt n failed: 5, 10, 20 … as BullMQ's exponential backoff does. */
 export function backoffSeconds(attempt: number): number {
-  return Math.min(2 ** attempt, 900);
+  return FIRST_RETRY_SECONDS * 2 ** Math.max(0, attempt - 1);
 }

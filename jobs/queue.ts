@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { sql } from "kysely";
 import { scheduleDueDeliveries } from "../app/models/deliveries.server";
 import type { JobDeps } from "./deps";
-import { executeOutboxRow, MAX_ATTEMPTS } from "./execute";
+import { executeOutboxRow, FIRST_RETRY_SECONDS, MAX_ATTEMPTS } from "./execute";
 import { scheduleEveryMs } from "./inline-runner";
 
 export const OUTBOX_QUEUE = "outbox";
@@ -33,12 +33,19 @@ export interface QueueWorker {
  * at once (no offline queue) and the rows wait as "pending".
  */
 export async function relayOutbox(deps: Pick<JobDeps, "db">, queue: Queue, limit = 200): Promise<number> {
-  await deps.db
+  const stale = await deps.db
     .updateTable("outbox")
     .set({ status: "pending" })
     .where("status", "=", "queued")
     .where("relayed_at", "<", sql<Date>`now() - make_interval(secs => ${REQUEUE_AFTER_SECONDS})`)
+    .returning("id")
     .execute();
+  // A job that gave up without recording it (Postgres was down too) stays in BullMQ's failed set,
+  // where its id would swallow the re-relay: remove it so the row gets a fresh job.
+  for (const row of stale) {
+    const job = await queue.getJob(`outbox-${row.id}`);
+    if (job && (await job.isFailed())) await job.remove();
+  }
   return deps.db.transaction().execute(async (trx) => {
     const rows = await trx
       .selectFrom("outbox")
@@ -88,7 +95,7 @@ export function startQueueWorker(deps: JobDeps, options: QueueWorkerOptions): Qu
     prefix: options.prefix,
     defaultJobOptions: {
       attempts: MAX_ATTEMPTS,
-      backoff: { type: "exponential", delay: 2_000 },
+      backoff: { type: "exponential", delay: FIRST_RETRY_SECONDS * 1000 },
       removeOnComplete: { age: 86_400, count: 10_000 },
       removeOnFail: { age: 7 * 86_400 },
     },
@@ -143,9 +150,16 @@ export function startQueueWorker(deps: JobDeps, options: QueueWorkerOptions): Qu
       if (timer) clearTimeout(timer);
       wakeUp?.();
       await loop;
-      await worker.close();
+      // While Redis is away, commands wait for it (maxRetriesPerRequest: null) and so would a
+      // graceful close() or quit(): a stop during an outage would never finish. Then close
+      // without waiting; a job cut short stays unfinished in the outbox (or stalled in Redis) and runs again.
+      const redisUp = workerConnection.status === "ready";
+      await worker.close(!redisUp);
       await queue.close();
-      await Promise.all([workerConnection.quit().catch(() => {}), queueConnection.quit().catch(() => {})]);
+      for (const connection of [workerConnection, queueConnection]) {
+        if (redisUp && connection.status === "ready") await connection.quit().catch(() => {});
+        else connection.disconnect();
+      }
     },
   };
 }

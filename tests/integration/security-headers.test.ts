@@ -178,7 +178,7 @@ describe("security headers on every response", () => {
     const res = await app.get(`/api/petitions/${SEEDED_PETITION}`);
     expect(res.status).toBe(200);
     expectCommonHeaders(res);
-    expect(res.headers.get("cache-control")).toBe("public, max-age=2, stale-while-revalidate=3");
+    expect(res.headers.get("cache-control")).toBe("public, max-age=1, stale-while-revalidate=2");
     expect(res.headers.get("content-security-policy")).toBeNull();
   });
 
