@@ -1,12 +1,16 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { requireOrganizer } from "~/lib/auth.server";
+import { can, requireOrganizer } from "~/lib/auth.server";
 import { guard } from "~/lib/http.server";
 import { listOrganizerPetitions } from "~/models/admin-petitions.server";
 
 export const loader = /* @__PURE__ */ guard(async ({ request, context }: LoaderFunctionArgs) => {
   const organizer = await requireOrganizer(request, context);
-  return { petitions: await listOrganizerPetitions(context.services.db, organizer), memberships: organizer.memberships };
+  const petitions = await listOrganizerPetitions(context.services.db, organizer);
+  return {
+    petitions: petitions.map((p) => ({ ...p, canEdit: can(organizer, p.organization_id, "organizer") })),
+    memberships: organizer.memberships,
+  };
 });
 
 export default function AdminHome() {
@@ -31,6 +35,9 @@ export default function AdminHome() {
               <th scope="col">Confirmed</th>
               <th scope="col">Pending</th>
               <th scope="col">Goal</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -44,6 +51,13 @@ export default function AdminHome() {
                 <td>{p.confirmed.toLocaleString("en-US")}</td>
                 <td>{p.pending.toLocaleString("en-US")}</td>
                 <td>{p.goal.toLocaleString("en-US")}</td>
+                <td>
+                  {p.canEdit ? (
+                    <Link to={`/admin/petitions/${p.slug}/edit`} aria-label={`Edit ${p.title}`}>
+                      Edit
+                    </Link>
+                  ) : null}
+                </td>
               </tr>
             ))}
           </tbody>
