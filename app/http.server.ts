@@ -3,6 +3,7 @@ import express from "express";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import { isCrossSite } from "./lib/http.server";
+import { QUEUES_PATH, queuesDashboard } from "./lib/queues-dashboard.server";
 import { securityHeadersMiddleware } from "./lib/security-headers.server";
 import type { Services } from "./services.server";
 
@@ -43,6 +44,29 @@ export function createHttpApp(services: Services, build: ServerBuild): express.E
     res.setHeader("Cache-Control", "no-store");
     res.json({ ok: true });
   });
+  // bull-board for platform admins when jobs run on Redis; without Redis the workspace's own page answers.
+  const queues = queuesDashboard(services);
+  if (queues) app.use(QUEUES_PATH, queues);
+  // A NUL in the path (/petitions/%00) would reach Postgres in a slug or token, which refuses it with an error.
+  app.use((req, res, next) => (/%00/.test(req.path) ? badRequest(res) : next()));
+  // What Remix's adapter cannot make a fetch Request of (it would answer 500): a method fetch refuses, and a
+  // Host with credentials in it ("a@b"). Unparseable hosts and targets are caught after it (ERR_INVALID_URL).
+  app.use((req, res, next) => {
+    if (req.method === "TRACE" || req.method === "TRACK") return void res.status(405).end();
+    if ([req.get("host"), req.get("x-forwarded-host")].some((host) => host?.includes("@"))) return badRequest(res);
+    next();
+  });
+  // Remix's adapter pauses the request stream until the route reads it; a route that answers without reading all
+  // of it (413, 415) would leave the connection stalled, and the client's next request on it would hang. Once the
+  // answer is out, drop the rest of the body, as Node does for a request nobody read.
+  app.use((req, res, next) => {
+    res.on("finish", () => {
+      if (req.complete) return;
+      req.removeAllListeners("data");
+      req.resume();
+    });
+    next();
+  });
   app.all(
     "*",
     createRequestHandler({
@@ -51,5 +75,16 @@ export function createHttpApp(services: Services, build: ServerBuild): express.E
       getLoadContext: (req, res) => ({ services, cspNonce: String(res.locals.cspNonce), clientIp: req.ip ?? "" }),
     }),
   );
+  // The client's fault, not a 500: a request whose URL Remix's adapter cannot build (a Host such as "a b" or
+  // "x:99999999", an absolute-form or "*" target) or a path with a malformed escape (/petitions/%E0%A4%A).
+  app.use((error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (error instanceof URIError || (error as { code?: string } | null)?.code === "ERR_INVALID_URL") return badRequest(res);
+    next(error);
+  });
   return app;
+}
+
+function badRequest(res: express.Response) {
+  res.status(400).setHeader("Cache-Control", "no-store");
+  res.type("text").send("Bad request");
 }

@@ -6,6 +6,7 @@ export const JOB_KINDS = {
   signatureConfirmation: "signature.confirmation",
   signatureReminder: "signature.reminder",
   deliveryDigest: "delivery.digest",
+  organizerInvite: "organizer.invite",
 } as const;
 export type JobKind = (typeof JOB_KINDS)[keyof typeof JOB_KINDS];
 

@@ -26,11 +26,12 @@ export function createNonce(): string {
  * a document keeps the policy it was loaded with, and the list opens a message
  * by client-side navigation.
  */
-export function contentSecurityPolicy(nonce: string, options: { emailPreview?: boolean } = {}): string {
+export function contentSecurityPolicy(nonce: string, options: { emailPreview?: boolean; queueDashboard?: boolean } = {}): string {
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}'`,
-    "style-src 'self'",
+    // bull-board (/admin/queues, platform admins only) styles its page with a <style> element and style attributes.
+    options.queueDashboard ? "style-src 'self' 'unsafe-inline'" : "style-src 'self'",
     ...(options.emailPreview ? ["style-src-attr 'unsafe-inline'"] : []),
     "img-src 'self' data:",
     "font-src 'self'",
@@ -62,6 +63,8 @@ const PUBLIC_PAGES = [/^\/$/, /^\/petitions\/[^/]+$/i, /^\/campaigns\/[^/]+$/i];
 const PRIVATE_PAGES = [/^\/confirm\//i, /^\/dev\/mail(\/|$)/i, /^\/petitions\/[^/]+\/thanks$/i];
 /** The dev mailbox's pages, which show emails as they are (see contentSecurityPolicy). */
 const DEV_MAILBOX = /^\/dev\/mail(\/[^/]+)?$/i;
+/** bull-board's pages, mounted in http.server.ts (see contentSecurityPolicy). */
+const QUEUE_DASHBOARD = /^\/admin\/queues(\/|$)/i;
 /** Pages whose URL holds a secret (a confirmation token): never sent on as a Referer. */
 const SECRET_URLS = [/^\/confirm\//i];
 
@@ -122,7 +125,7 @@ export function securityHeaders(facts: ResponseFacts): { headers: Record<string,
   };
   if (facts.production) headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains";
   if (/^text\/html\b/i.test(facts.contentType ?? "")) {
-    headers["Content-Security-Policy"] = contentSecurityPolicy(facts.nonce, { emailPreview: DEV_MAILBOX.test(path) });
+    headers["Content-Security-Policy"] = contentSecurityPolicy(facts.nonce, { emailPreview: DEV_MAILBOX.test(path), queueDashboard: QUEUE_DASHBOARD.test(path) });
   }
   const cache = cacheControlFor(facts);
   headers["Cache-Control"] = cache.cacheControl;

@@ -9,35 +9,40 @@ export interface DueDelivery {
 }
 
 /**
- * Counted signatures (confirmed, not flagged) not yet delivered, per petition and official. A signature
- * reaches an official when the petition targets "local" officials at the
- * official's level and the official serves the signature's ZIP, or when the
- * petition names the official as a fixed target.
+ * Counted signatures (confirmed, not flagged) paired with each official they
+ * reach: the officials of the petition's "local" levels who serve the
+ * signature's ZIP, or the officials a "fixed" petition names. One rule for
+ * what a digest claims and what the workspace previews. Optionally for one petition.
  */
-function undeliveredPairs(db: Kysely<DB>) {
-  const local = db
-    .selectFrom("signatures as s")
-    .innerJoin("petitions as p", "p.id", "s.petition_id")
+export function countedPairs(db: Kysely<DB>, petitionId?: number) {
+  const base = (rule: "local" | "fixed") => {
+    let query = db
+      .selectFrom("signatures as s")
+      .innerJoin("petitions as p", "p.id", "s.petition_id")
+      .where("p.target_rule", "=", rule)
+      .where("s.status", "=", "confirmed")
+      .where("s.flagged_reason", "is", null);
+    if (petitionId !== undefined) query = query.where("s.petition_id", "=", petitionId);
+    return query;
+  };
+  const local = base("local")
     .innerJoin("target_zip_codes as tz", "tz.zip_code", "s.zip5")
     .innerJoin("targets as t", "t.id", "tz.target_id")
     .select(["s.id as signature_id", "s.petition_id", "t.id as target_id"])
-    .where("p.target_rule", "=", "local")
     .where(sql<boolean>`t.level = any(p.target_levels)`)
-    .where("t.active", "=", true)
-    .where("s.status", "=", "confirmed")
-    .where("s.flagged_reason", "is", null);
-  const fixed = db
-    .selectFrom("signatures as s")
-    .innerJoin("petitions as p", "p.id", "s.petition_id")
+    .where("t.active", "=", true);
+  const fixed = base("fixed")
     .innerJoin("petition_targets as pt", "pt.petition_id", "p.id")
     .innerJoin("targets as t", "t.id", "pt.target_id")
     .select(["s.id as signature_id", "s.petition_id", "t.id as target_id"])
-    .where("p.target_rule", "=", "fixed")
-    .where("t.active", "=", true)
-    .where("s.status", "=", "confirmed")
-    .where("s.flagged_reason", "is", null);
+    .where("t.active", "=", true);
+  return local.unionAll(fixed);
+}
+
+/** countedPairs minus what each official already received, as "candidate". */
+export function undeliveredPairs(db: Kysely<DB>, petitionId?: number) {
   return db
-    .selectFrom(local.unionAll(fixed).as("candidate"))
+    .selectFrom(countedPairs(db, petitionId).as("candidate"))
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
@@ -114,7 +119,7 @@ export async function createDelivery(
       .insertInto("delivery_signatures")
       .columns(["target_id", "signature_id", "delivery_id"])
       .expression(
-        undeliveredPairs(trx)
+        undeliveredPairs(trx, pair.petitionId)
           .select(["candidate.target_id", "candidate.signature_id", sql<number>`${delivery.id}::int`.as("delivery_id")])
           .where("candidate.petition_id", "=", pair.petitionId)
           .where("candidate.target_id", "=", pair.targetId),

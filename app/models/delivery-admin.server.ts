@@ -3,7 +3,7 @@ import { DIGEST_BODY_ROW_LIMIT, renderDeliveryDigest } from "../../emails/delive
 import type { DB, DeliveryStatus, TargetLevel } from "../../db/schema";
 import type { ScopedPetition } from "./admin-petitions.server";
 import { audit } from "./audit.server";
-import { createDelivery } from "./deliveries.server";
+import { countedPairs, createDelivery, undeliveredPairs } from "./deliveries.server";
 import type { Organizer } from "./organizers.server";
 
 // The delivery side of an organizer's petition: which officials its signers
@@ -13,55 +13,6 @@ import type { Organizer } from "./organizers.server";
 
 /** Deliveries shown per official; older ones are summed up in the totals. */
 export const LOG_LIMIT = 10;
-
-/**
- * Counted signatures of one petition paired with each official they reach.
- * The same rule as undeliveredPairs in deliveries.server.ts (which decides
- * what a digest claims), without the "not yet delivered" filter; the tests
- * check that a preview lists exactly what "deliver now" then sends.
- */
-function countedPairs(db: Kysely<DB>, petitionId: number) {
-  const local = db
-    .selectFrom("signatures as s")
-    .innerJoin("petitions as p", "p.id", "s.petition_id")
-    .innerJoin("target_zip_codes as tz", "tz.zip_code", "s.zip5")
-    .innerJoin("targets as t", "t.id", "tz.target_id")
-    .select(["s.id as signature_id", "t.id as target_id"])
-    .where("s.petition_id", "=", petitionId)
-    .where("p.target_rule", "=", "local")
-    .where(sql<boolean>`t.level = any(p.target_levels)`)
-    .where("t.active", "=", true)
-    .where("s.status", "=", "confirmed")
-    .where("s.flagged_reason", "is", null);
-  const fixed = db
-    .selectFrom("signatures as s")
-    .innerJoin("petitions as p", "p.id", "s.petition_id")
-    .innerJoin("petition_targets as pt", "pt.petition_id", "p.id")
-    .innerJoin("targets as t", "t.id", "pt.target_id")
-    .select(["s.id as signature_id", "t.id as target_id"])
-    .where("s.petition_id", "=", petitionId)
-    .where("p.target_rule", "=", "fixed")
-    .where("t.active", "=", true)
-    .where("s.status", "=", "confirmed")
-    .where("s.flagged_reason", "is", null);
-  return local.unionAll(fixed);
-}
-
-/** countedPairs minus what each official already has. */
-function undelivered(db: Kysely<DB>, petitionId: number) {
-  return db
-    .selectFrom(countedPairs(db, petitionId).as("c"))
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom("delivery_signatures as ds")
-            .select(sql`1`.as("one"))
-            .whereRef("ds.target_id", "=", "c.target_id")
-            .whereRef("ds.signature_id", "=", "c.signature_id"),
-        ),
-      ),
-    );
-}
 
 export interface DeliveryLogEntry {
   id: number;
@@ -119,9 +70,9 @@ export async function listPetitionDeliveries(
     .executeTakeFirstOrThrow();
   const intervalSeconds = settings.delivery_interval_seconds ?? options.defaultIntervalMs / 1000;
 
-  const waiting = await undelivered(db, petition.id)
-    .select(["c.target_id", sql<number>`count(*)::int`.as("n")])
-    .groupBy("c.target_id")
+  const waiting = await undeliveredPairs(db, petition.id)
+    .select(["candidate.target_id", sql<number>`count(*)::int`.as("n")])
+    .groupBy("candidate.target_id")
     .execute();
   const sums = await db
     .selectFrom("deliveries")
@@ -217,9 +168,9 @@ async function servesPetition(db: Kysely<DB>, petitionId: number, targetId: numb
     .selectNoFrom(({ exists, selectFrom, or }) =>
       or([
         exists(
-          selectFrom(countedPairs(db, petitionId).as("c"))
+          selectFrom(countedPairs(db, petitionId).as("candidate"))
             .select(sql`1`.as("one"))
-            .where("c.target_id", "=", targetId),
+            .where("candidate.target_id", "=", targetId),
         ),
         exists(
           selectFrom("deliveries").select(sql`1`.as("one")).where("petition_id", "=", petitionId).where("target_id", "=", targetId),
@@ -263,10 +214,10 @@ export async function previewNextDigest(
     .where("id", "=", targetId)
     .executeTakeFirst();
   if (!target) return null;
-  const waiting = undelivered(db, petition.id).where("c.target_id", "=", targetId);
+  const waiting = undeliveredPairs(db, petition.id).where("candidate.target_id", "=", targetId);
   const count = await waiting.select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
   const signatures = await waiting
-    .innerJoin("signatures as s", "s.id", "c.signature_id")
+    .innerJoin("signatures as s", "s.id", "candidate.signature_id")
     .select(["s.first_name", "s.last_name", "s.postal_code", "s.city", "s.state", "s.comment", "s.comment_hidden", "s.confirmed_at"])
     .orderBy("s.confirmed_at")
     .orderBy("s.id")
@@ -333,7 +284,7 @@ export async function deliverNow(
 ): Promise<DeliverNowResult | null> {
   let targetIds: number[];
   if (scope === "all") {
-    const waiting = await undelivered(db, petition.id).select("c.target_id").distinct().orderBy("c.target_id").execute();
+    const waiting = await undeliveredPairs(db, petition.id).select("candidate.target_id").distinct().orderBy("candidate.target_id").execute();
     targetIds = waiting.map((r) => r.target_id);
   } else {
     if (!(await servesPetition(db, petition.id, scope.targetId))) return null;

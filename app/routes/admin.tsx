@@ -9,7 +9,8 @@ export const loader = /* @__PURE__ */ guard(async ({ request, context }: LoaderF
   const organizer = await requireOrganizer(request, context);
   return {
     organizer: { email: organizer.email, isAdmin: organizer.isAdmin, memberships: organizer.memberships },
-    queues: organizer.isAdmin && Boolean(context.services.env.REDIS_URL),
+    // bull-board with Redis, the outbox counts without: either way a page for admins.
+    queues: organizer.isAdmin,
   };
 });
 
@@ -21,7 +22,12 @@ export default function AdminLayout() {
         <NavLink to="/admin" end>
           Petitions
         </NavLink>
+        {organizer.isAdmin || organizer.memberships.some((m) => m.role !== "viewer") ? <NavLink to="/admin/petitions/new">New petition</NavLink> : null}
+        <NavLink to="/admin/campaigns">Campaigns</NavLink>
+        <NavLink to="/admin/targets">Officials</NavLink>
+        {organizer.isAdmin || organizer.memberships.some((m) => m.role === "owner") ? <NavLink to="/admin/members">Members</NavLink> : null}
         {queues ? <a href="/admin/queues">Queues</a> : null}
+        {organizer.isAdmin || organizer.memberships.some((m) => m.role === "owner") ? <NavLink to="/admin/audit">Audit log</NavLink> : null}
         <span className="admin-who">
           {organizer.email}
           {organizer.isAdmin ? " (admin)" : ""}
