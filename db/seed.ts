@@ -167,7 +167,7 @@ export async function seed(db: Kysely<DB>): Promise<SeedSummary> {
       );
     }
 
-    const targets = await upsertTargets(trx, organization.id);
+    const targets = await upsertTargets(trx);
     inserted.targets += targets.inserted;
 
     let zipCodes = 0;
@@ -206,12 +206,15 @@ function targetKey(t: Pick<SeedTarget, "level" | "jurisdiction" | "state" | "off
   return [t.level, t.jurisdiction, t.state, t.office].join("\u0000");
 }
 
-async function upsertTargets(trx: Transaction<DB>, organizationId: number) {
+// Mayors and sheriffs are public offices, not any one organization's contacts: the sample officials are
+// platform-wide (organization_id null), so every organization's local-officials petitions reach them and
+// only platform admins can change their addresses.
+async function upsertTargets(trx: Transaction<DB>) {
   const result = await trx
     .insertInto("targets")
     .values(
       SEED_TARGETS.map((t) => ({
-        organization_id: organizationId,
+        organization_id: null,
         name: t.name,
         office: t.office,
         level: t.level,

@@ -16,6 +16,8 @@ export function guard<Args, Result>(handler: (args: Args) => Promise<Result>): (
       return await handler(args);
     } catch (error) {
       if (isDatabaseUnavailable(error)) throw data({ messageKey: "unavailable.body" }, { status: 503, headers: { "Retry-After": "10" } });
+      // 22021: a NUL in a string from the request (a slug, an email), which Postgres cannot store or compare.
+      if ((error as { code?: string } | null)?.code === "22021") throw badRequest(400, "errors.badRequest");
       throw error;
     }
   };
@@ -49,8 +51,24 @@ export async function readForm(request: Request): Promise<FormData> {
   if (length > MAX_FORM_BYTES) throw badRequest(413, "errors.badRequest");
   const type = request.headers.get("Content-Type") ?? "";
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) throw badRequest(415, "errors.badRequest");
+  // A chunked body has no Content-Length: count the bytes as they come, and stop at the limit. (Stop reading,
+  // not cancel: cancelling destroys the connection before the 413 goes out; http.server.ts drains the rest.)
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body?.getReader();
   try {
-    return await request.formData();
+    for (let next = await reader?.read(); next && !next.done; next = await reader?.read()) {
+      size += next.value.byteLength;
+      if (size > MAX_FORM_BYTES) throw badRequest(413, "errors.badRequest");
+      chunks.push(next.value);
+    }
+  } catch (error) {
+    throw size > MAX_FORM_BYTES ? error : badRequest(400, "errors.badRequest");
+  } finally {
+    reader?.releaseLock();
+  }
+  try {
+    return await new Response(Buffer.concat(chunks), { headers: { "Content-Type": type } }).formData();
   } catch {
     throw badRequest(400, "errors.badRequest");
   }

@@ -11,7 +11,8 @@ export interface DueDelivery {
 /**
  * Counted signatures (confirmed, not flagged) paired with each official they
  * reach: the officials of the petition's "local" levels who serve the
- * signature's ZIP, or the officials a "fixed" petition names. One rule for
+ * signature's ZIP (the petition's organization's own or platform-wide ones,
+ * as for fixed officials), or the officials a "fixed" petition names. One rule for
  * what a digest claims and what the workspace previews. Optionally for one petition.
  */
 export function countedPairs(db: Kysely<DB>, petitionId?: number) {
@@ -30,6 +31,9 @@ export function countedPairs(db: Kysely<DB>, petitionId?: number) {
     .innerJoin("targets as t", "t.id", "tz.target_id")
     .select(["s.id as signature_id", "s.petition_id", "t.id as target_id"])
     .where(sql<boolean>`t.level = any(p.target_levels)`)
+    // Only the petition's organization's officials, or platform-wide ones: an official another organization
+    // imported for the same ZIP (at an address it controls) never receives this organization's signers.
+    .where((eb) => eb.or([eb("t.organization_id", "is", null), eb("t.organization_id", "=", eb.ref("p.organization_id"))]))
     .where("t.active", "=", true);
   const fixed = base("fixed")
     .innerJoin("petition_targets as pt", "pt.petition_id", "p.id")

@@ -20,9 +20,14 @@ export function canEditTarget(organizer: Organizer, organizationId: number | nul
   return organizationId === null ? organizer.isAdmin : can(organizer, organizationId, "organizer");
 }
 
-/** Whether the organizer may see officials' email addresses: anyone who may write somewhere. */
-export function seesTargetEmails(organizer: Organizer): boolean {
-  return organizer.isAdmin || organizer.memberships.some((m) => m.role !== "viewer");
+/**
+ * Whether the organizer may see the email address of an official owned by this
+ * organization: organizers and owners of it (a viewer there never does, whatever
+ * their role elsewhere). A platform-wide official's (null): anyone who may write somewhere.
+ */
+export function seesTargetEmails(organizer: Organizer, organizationId: number | null): boolean {
+  if (organizationId === null) return organizer.isAdmin || organizer.memberships.some((m) => m.role !== "viewer");
+  return can(organizer, organizationId, "organizer");
 }
 
 export interface TargetOwnerOption {
@@ -82,7 +87,6 @@ export async function listTargets(db: Kysely<DB>, organizer: Organizer, filter: 
     .limit(TARGETS_PAGE_SIZE)
     .offset((filter.page - 1) * TARGETS_PAGE_SIZE)
     .execute();
-  const showEmails = seesTargetEmails(organizer);
   return {
     total: Number(total.n),
     targets: rows.map((row) => ({
@@ -92,7 +96,7 @@ export async function listTargets(db: Kysely<DB>, organizer: Organizer, filter: 
       level: row.level,
       jurisdiction: row.jurisdiction,
       state: row.state,
-      email: showEmails ? row.email : null,
+      email: seesTargetEmails(organizer, row.organization_id) ? row.email : null,
       active: row.active,
       owner: row.organization_name ?? "Platform-wide",
       zipCount: Number(row.zip_count ?? 0),
@@ -120,7 +124,7 @@ export async function getTarget(db: Kysely<DB>, organizer: Organizer, id: number
     level: row.level,
     jurisdiction: row.jurisdiction,
     state: row.state,
-    email: seesTargetEmails(organizer) ? row.email : null,
+    email: seesTargetEmails(organizer, row.organization_id) ? row.email : null,
     active: row.active,
     organizationId: row.organization_id,
     owner: row.organization_name ?? "Platform-wide",

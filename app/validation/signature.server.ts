@@ -2,9 +2,10 @@ import { z } from "zod";
 
 // Messages are i18n keys (see app/i18n/messages.ts) so one schema serves both languages.
 
-// Control characters, line separators and bidirectional overrides (which can make a name read backwards on a page).
+// Control characters, line separators and bidirectional overrides (which can make a name read backwards on a page),
+// and U+FFFD, which is what invalid UTF-8 in the request (%C3%28, %FF, an encoded lone surrogate) decodes to.
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffd]/;
 
 const name = (field: "firstName" | "lastName") =>
   z
@@ -45,9 +46,9 @@ export const SignatureFormSchema = z.object({
       z
         .string()
         .max(1000, "errors.comment.tooLong")
-        // Newlines and tabs are fine in a comment; other control characters are not.
+        // Newlines and tabs are fine in a comment; other control characters are not, nor U+FFFD (invalid UTF-8).
         // eslint-disable-next-line no-control-regex
-        .refine((value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value), "errors.comment.invalid")
+        .refine((value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/.test(value), "errors.comment.invalid")
         .optional(),
     ),
   optIn: checkbox,
