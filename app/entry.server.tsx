@@ -3,6 +3,7 @@ import { createReadableStreamFromReadable, type AppLoadContext, type EntryContex
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { shouldLogError } from "./lib/error-log.server";
 import { NonceContext } from "./root";
 
 const ABORT_DELAY = 5_000;
@@ -53,4 +54,9 @@ export default function handleRequest(
     );
     setTimeout(abort, ABORT_DELAY);
   });
+}
+
+/** Remix's errors from loaders, actions and its own router: only real ones reach the log. */
+export function handleError(error: unknown, { request }: { request: Request }) {
+  if (shouldLogError(error, request)) console.error(error);
 }

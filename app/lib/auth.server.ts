@@ -40,9 +40,9 @@ export async function getOrganizer(request: Request, context: AppLoadContext): P
   return organizerId === null ? null : loadOrganizer(context.services.db, organizerId);
 }
 
-/** Only a path inside the workspace: never an open redirect. */
+/** Only a path inside the workspace, in printable ASCII (see safeReturnTo in routes/locale.tsx): never an open redirect. */
 export function safeNext(value: string | null | undefined): string {
-  return value && value.startsWith("/admin") && !value.startsWith("//") ? value.slice(0, 500) : "/admin";
+  return value && value.length <= 500 && /^\/admin(?:[/?#][\x21-\x7e]*)?$/.test(value) ? value : "/admin";
 }
 
 /** The signed-in organizer; anyone else is sent to the login page (and back here afterwards). */

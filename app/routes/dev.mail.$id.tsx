@@ -7,7 +7,7 @@ export const meta: MetaFunction = () => [{ title: "Dev mailbox · Sanctuary" }, 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const { db, env, mailer } = context.services;
   const id = Number(params.id);
-  if (env.NODE_ENV === "production" || mailer.kind !== "dev" || !Number.isSafeInteger(id) || id <= 0) {
+  if (env.NODE_ENV === "production" || mailer.kind !== "dev" || !Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) {
     throw data({ messageKey: "notFound.body" }, { status: 404 });
   }
   const message = await getDevMail(db, id);

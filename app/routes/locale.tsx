@@ -3,10 +3,14 @@ import { isLocale } from "~/i18n/i18n";
 import { localeCookie } from "~/i18n/locale.server";
 import { badRequest, field, readForm } from "~/lib/http.server";
 
-/** Only a path on this site: never an open redirect to another host. */
+/**
+ * Only a path on this site: never an open redirect to another host. Printable
+ * ASCII only, because browsers drop tabs and newlines ("/\t/evil" reads as
+ * "//evil") and a control character cannot go in a Location header anyway.
+ */
 function safeReturnTo(value: string | undefined): string {
-  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
-  return value.slice(0, 500);
+  if (!value || value.length > 500 || !/^\/(?![/\\])[\x21-\x7e]*$/.test(value)) return "/";
+  return value;
 }
 
 export async function action({ request }: ActionFunctionArgs) {

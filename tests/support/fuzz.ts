@@ -33,13 +33,13 @@ export const KNOWN_ISSUES = {
    * to a page with no action (405), a path with an encoded newline (404), a
    * `?_data=` request (403). No handleError in app/entry.server.tsx.
    */
-  remixLogs4xx: true,
+  remixLogs4xx: false,
   /** POST /locale with a returnTo holding a control character or one above U+00FF answers 500 (invalid Location header). */
-  localeReturnToControlChars: true,
+  localeReturnToControlChars: false,
   /** POST /locale with returnTo "/\t/evil.example" redirects off-site: browsers drop the tab and read "//evil.example". */
-  localeReturnToTab: true,
+  localeReturnToTab: false,
   /** GET /dev/mail/<integer above 2^31-1> answers 500 (Postgres: value out of range for type integer). */
-  devMailIdOverflow: true,
+  devMailIdOverflow: false,
 };
 
 // ─── Values and bodies ──────────────────────────────────────────────────────────
