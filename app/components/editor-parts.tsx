@@ -1,30 +1,11 @@
 import { isRouteErrorResponse, Link, useRouteError } from "@remix-run/react";
 import { useEffect, useRef, type ReactNode, type TextareaHTMLAttributes } from "react";
 import type { FormValues } from "~/validation/content.server";
+import { describedBy, FieldMessages } from "./admin-field";
+
+export { describedBy, FieldMessages };
 
 // Pieces shared by the petition and campaign editors. Admin pages are English-only for now.
-
-/** The ids an input's aria-describedby names: its hint and its error, when present. */
-export function describedBy(name: string, hint: boolean, error: boolean): string | undefined {
-  return [hint ? `${name}-hint` : null, error ? `${name}-error` : null].filter(Boolean).join(" ") || undefined;
-}
-
-export function FieldMessages({ name, hint, error }: { name: string; hint?: ReactNode; error?: string }) {
-  return (
-    <>
-      {hint ? (
-        <p className="hint" id={`${name}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="error-message" id={`${name}-error`}>
-          {error}
-        </p>
-      ) : null}
-    </>
-  );
-}
 
 /** A labelled textarea with its hint and error tied to it. */
 export function AdminTextarea({

@@ -1,6 +1,29 @@
 import { sql, type Kysely } from "kysely";
 import type { DB } from "../../db/schema";
+import type { DigestSignature } from "../../emails/delivery-digest";
 import { enqueueOutbox, JOB_KINDS } from "../../jobs/outbox";
+
+/** A signature as a digest shows it to an official: a comment hidden by moderation is left out. */
+export function toDigestSignature(row: {
+  first_name: string;
+  last_name: string;
+  postal_code: string;
+  city: string | null;
+  state: string | null;
+  comment: string | null;
+  comment_hidden: boolean;
+  confirmed_at: Date | string | null;
+}): DigestSignature {
+  return {
+    firstName: row.first_name,
+    lastName: row.last_name,
+    postalCode: row.postal_code,
+    city: row.city,
+    state: row.state,
+    comment: row.comment_hidden ? null : row.comment,
+    confirmedAt: row.confirmed_at as Date,
+  };
+}
 
 export interface DueDelivery {
   petitionId: number;

@@ -3,7 +3,7 @@ import { DIGEST_BODY_ROW_LIMIT, renderDeliveryDigest } from "../../emails/delive
 import type { DB, DeliveryStatus, TargetLevel } from "../../db/schema";
 import type { ScopedPetition } from "./admin-petitions.server";
 import { audit } from "./audit.server";
-import { countedPairs, createDelivery, undeliveredPairs } from "./deliveries.server";
+import { countedPairs, createDelivery, toDigestSignature, undeliveredPairs } from "./deliveries.server";
 import type { Organizer } from "./organizers.server";
 
 // The delivery side of an organizer's petition: which officials its signers
@@ -248,15 +248,7 @@ export async function previewNextDigest(
     petitionTitle: petition.title,
     petitionUrl: `${options.appUrl}/petitions/${petition.slug}`,
     petitionSummary: translation?.summary ?? "",
-    signatures: signatures.map((s) => ({
-      firstName: s.first_name,
-      lastName: s.last_name,
-      postalCode: s.postal_code,
-      city: s.city,
-      state: s.state,
-      comment: s.comment_hidden ? null : s.comment,
-      confirmedAt: s.confirmed_at as Date,
-    })),
+    signatures: signatures.map(toDigestSignature),
     totalToDate: Number(delivered.n) + undeliveredCount,
     generatedAt: options.now,
   });

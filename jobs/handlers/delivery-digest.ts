@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { renderDeliveryDigest } from "../../emails/delivery-digest";
+import { toDigestSignature } from "../../app/models/deliveries.server";
 import type { JobDeps } from "../deps";
 
 export const DeliveryDigestPayload = z.object({ deliveryId: z.number().int().positive() });
@@ -43,15 +44,7 @@ export async function sendDeliveryDigest(deps: JobDeps, payload: unknown) {
     petitionTitle: delivery.title,
     petitionUrl: `${deps.appUrl}/petitions/${delivery.slug}`,
     petitionSummary: delivery.summary,
-    signatures: signatures.map((s) => ({
-      firstName: s.first_name,
-      lastName: s.last_name,
-      postalCode: s.postal_code,
-      city: s.city,
-      state: s.state,
-      comment: s.comment_hidden ? null : s.comment,
-      confirmedAt: s.confirmed_at as Date,
-    })),
+    signatures: signatures.map(toDigestSignature),
     totalToDate: Number(total.n),
   });
   await deps.mailer.send({ to: delivery.email, ...email });
