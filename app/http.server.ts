@@ -1,9 +1,9 @@
 import compression from "compression";
 import express from "express";
-import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import { isCrossSite } from "./lib/http.server";
 import { QUEUES_PATH, queuesDashboard } from "./lib/queues-dashboard.server";
+import { remixRequestHandler } from "./lib/remix-handler.server";
 import { securityHeadersMiddleware } from "./lib/security-headers.server";
 import type { Services } from "./services.server";
 
@@ -69,7 +69,7 @@ export function createHttpApp(services: Services, build: ServerBuild): express.E
   });
   app.all(
     "*",
-    createRequestHandler({
+    remixRequestHandler({
       build,
       mode: services.env.NODE_ENV === "production" ? "production" : "development",
       getLoadContext: (req, res) => ({ services, cspNonce: String(res.locals.cspNonce), clientIp: req.ip ?? "" }),

@@ -1,0 +1,88 @@
+import { once } from "node:events";
+import { createReadableStreamFromReadable, createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
+import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
+
+/**
+ * Remix's Express adapter, but sending the body with backpressure. The stock
+ * adapter writes every chunk without waiting for the client, so a 1M-row CSV
+ * export to a slow client piles up in memory; here the export reads its next
+ * page only when the client has taken the last, and a client that goes away
+ * cancels it.
+ */
+/**
+ * Writes the body chunk by chunk, waiting for "drain" when the client is behind,
+ * and flushing each chunk through compression (so a streamed page or export
+ * reaches the client as it is made, not when gzip's buffer fills).
+ */
+async function sendBody(body: ReadableStream<Uint8Array>, res: ExpressResponse & { flush?: () => void }) {
+  const reader = body.getReader();
+  const closed = new Promise<"closed">((resolve) => res.once("close", () => resolve("closed")));
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), closed]);
+      if (next === "closed") throw new Error("client went away");
+      if (next.done) break;
+      if (!res.write(next.value)) {
+        if ((await Promise.race([once(res, "drain"), closed])) === "closed") throw new Error("client went away");
+      }
+      res.flush?.();
+    }
+    res.end();
+  } catch (error) {
+    await reader.cancel(error).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The fetch Request for an Express request, built as @remix-run/express builds it (which does not export it in its types). */
+function createRemixRequest(req: ExpressRequest, res: ExpressResponse): Request {
+  // req.hostname honours "trust proxy" but drops the port: take that from X-Forwarded-Host or Host.
+  const portOf = (host: string | undefined) => Number.parseInt(host?.split(":")[1] ?? "", 10);
+  const port = [portOf(req.get("X-Forwarded-Host")), portOf(req.get("host"))].find(Number.isSafeInteger);
+  const url = new URL(`${req.protocol}://${req.hostname}${port ? `:${port}` : ""}${req.originalUrl}`);
+  const headers = new Headers();
+  for (const [key, values] of Object.entries(req.headers)) {
+    if (Array.isArray(values)) for (const value of values) headers.append(key, value);
+    else if (values) headers.set(key, values);
+  }
+  // Abort loaders and actions once the response can no longer be written ("close" before "finish").
+  let controller: AbortController | null = new AbortController();
+  res.on("finish", () => (controller = null));
+  res.on("close", () => controller?.abort());
+  const init: RequestInit & { duplex?: "half" } = { method: req.method, headers, signal: controller.signal };
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    init.body = createReadableStreamFromReadable(req);
+    init.duplex = "half";
+  }
+  return new Request(url.href, init);
+}
+
+export function remixRequestHandler(options: {
+  build: ServerBuild;
+  mode: string;
+  getLoadContext: (req: ExpressRequest, res: ExpressResponse) => AppLoadContext;
+}) {
+  const handle = createRequestHandler(options.build, options.mode);
+  return async (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
+    try {
+      const request = createRemixRequest(req, res);
+      const response = await handle(request, options.getLoadContext(req, res));
+      res.statusMessage = response.statusText;
+      res.status(response.status);
+      for (const [key, value] of response.headers.entries()) res.append(key, value);
+      if (!response.body) {
+        res.end();
+        return;
+      }
+      if (/text\/event-stream/i.test(response.headers.get("Content-Type") ?? "")) res.flushHeaders();
+      await sendBody(response.body, res);
+    } catch (error) {
+      // Once the answer has started, a failure (most often the client leaving) can only end the connection.
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      next(error);
+    }
+  };
+}
