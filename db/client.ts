@@ -41,6 +41,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     pool.on("error", (error) => {
       console.error(`[db] idle client error: ${error.message}`);
     });
+    // The pool listens only to idle clients. A checked-out client between two queries (inside
+    // a transaction, e.g. while the relay adds jobs to Redis) emits its connection error with
+    // no listener, which would crash the process. The error is not lost: the client's next
+    // query fails ("not queryable", a 503), and the pool discards the client on release.
+    pool.on("connect", (client) => {
+      client.on("error", () => {});
+    });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
     return { db, kind: "postgres", close: () => db.destroy() };
   }

@@ -6,6 +6,7 @@ import { markDeliveryFailed, sendDeliveryDigest } from "./handlers/delivery-dige
 import { sendOrganizerInvite } from "./handlers/organizer-invite";
 import { sendSignatureEmail } from "./handlers/signature-email";
 import { JOB_KINDS } from "./outbox";
+import { persistently } from "./persistently";
 
 /**
  * Temporary failures are retried with exponential backoff this many times in all: with the
@@ -71,11 +72,14 @@ export async function executeOutboxRow(deps: JobDeps, outboxId: string, attempt:
     await deps.db.updateTable("outbox").set({ last_error: message }).where("id", "=", outboxId as never).execute();
     throw new RetryableJobError(message);
   }
-  await deps.db
-    .updateTable("outbox")
-    .set({ status: "done", done_at: sql`now()`, last_error: null })
-    .where("id", "=", outboxId as never)
-    .execute();
+  // The email is out: recording that must not fail because Postgres blinked, or a retry would send it again.
+  await persistently(() =>
+    deps.db
+      .updateTable("outbox")
+      .set({ status: "done", done_at: sql`now()`, last_error: null })
+      .where("id", "=", outboxId as never)
+      .execute(),
+  );
   return "done";
 }
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { renderDeliveryDigest } from "../../emails/delivery-digest";
 import { toDigestSignature } from "../../app/models/deliveries.server";
 import type { JobDeps } from "../deps";
+import { persistently } from "../persistently";
 
 export const DeliveryDigestPayload = z.object({ deliveryId: z.number().int().positive() });
 
@@ -48,7 +49,9 @@ export async function sendDeliveryDigest(deps: JobDeps, payload: unknown) {
     totalToDate: Number(total.n),
   });
   await deps.mailer.send({ to: delivery.email, ...email });
-  await deps.db.updateTable("deliveries").set({ status: "sent", sent_at: new Date(), error: null }).where("id", "=", deliveryId).execute();
+  await persistently(() =>
+    deps.db.updateTable("deliveries").set({ status: "sent", sent_at: new Date(), error: null }).where("id", "=", deliveryId).execute(),
+  );
 }
 
 /** Records a digest that will not be sent (a permanent SMTP refusal), so the log shows it. */

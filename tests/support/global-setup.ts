@@ -20,5 +20,6 @@ export default function setup() {
   const build = "build/index.js";
   const sources = Math.max(newestMtime("app"), statSync("remix.config.js").mtimeMs);
   if (existsSync(build) && statSync(build).mtimeMs > sources) return;
-  execSync("npx remix build", { stdio: "pipe" });
+  // A production build, as users run: under vitest NODE_ENV is "test", which would make a development build.
+  execSync("npx remix build", { stdio: "pipe", env: { ...process.env, NODE_ENV: "production" } });
 }
