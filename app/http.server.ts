@@ -27,7 +27,8 @@ export function createHttpApp(services: Services, build: ServerBuild): express.E
   // CSP (with a nonce per request), HSTS, Referrer-Policy, Cache-Control…: see security-headers.server.ts.
   app.use(securityHeadersMiddleware({ production: services.env.NODE_ENV === "production" }));
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
-  app.use(express.static("public", { maxAge: "1h" }));
+  // Only the files public/ holds at the top (favicon.ico): a static handler for "/" would ask the disk on every request.
+  app.get("/favicon.ico", (_req, res) => res.sendFile("favicon.ico", { root: "public", maxAge: "1d" }));
   app.use((req, res, next) => {
     if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
     const crossSite = isCrossSite({

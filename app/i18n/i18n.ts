@@ -10,8 +10,19 @@ export function isLocale(value: unknown): value is Locale {
 
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
-/** A translator for one locale; numbers are formatted for that locale. */
+const translators = new Map<Locale, Translate>();
+
+/** A translator for one locale; numbers are formatted for that locale. Made once per locale (Intl formatters are costly). */
 export function translator(locale: Locale): Translate {
+  let translate = translators.get(locale);
+  if (!translate) {
+    translate = makeTranslator(locale);
+    translators.set(locale, translate);
+  }
+  return translate;
+}
+
+function makeTranslator(locale: Locale): Translate {
   const messages = MESSAGES[locale];
   const numbers = new Intl.NumberFormat(locale === "es" ? "es-US" : "en-US");
   return (key, vars) => {
