@@ -1,5 +1,6 @@
 import { createCookie, redirect, type AppLoadContext, type Cookie } from "@remix-run/node";
 import { hashIp } from "~/lib/abuse.server";
+import { isLocalPath } from "~/lib/http.server";
 import { loadOrganizer, type Organizer } from "~/models/organizers.server";
 import { createSession, resolveSession, revokeSession, SESSION_MAX_DAYS } from "~/models/sessions.server";
 import type { Role } from "../../db/schema";
@@ -40,9 +41,9 @@ export async function getOrganizer(request: Request, context: AppLoadContext): P
   return organizerId === null ? null : loadOrganizer(context.services.db, organizerId);
 }
 
-/** Only a path inside the workspace, in printable ASCII (see safeReturnTo in routes/locale.tsx): never an open redirect. */
+/** Only a path inside the workspace (see isLocalPath): never an open redirect. */
 export function safeNext(value: string | null | undefined): string {
-  return value && value.length <= 500 && /^\/admin(?:[/?#][\x21-\x7e]*)?$/.test(value) ? value : "/admin";
+  return isLocalPath(value) && /^\/admin(?:[/?#]|$)/.test(value) ? value : "/admin";
 }
 
 /** The signed-in organizer; anyone else is sent to the login page (and back here afterwards). */

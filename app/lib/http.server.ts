@@ -91,3 +91,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     e.message ?? "",
   );
 }
+
+/**
+ * Whether a redirect target is a path on this site that is safe to put in a
+ * Location header: it starts with one "/" (never "//" or "/\\", which
+ * browsers read as another host) and holds printable ASCII only, because
+ * browsers drop tabs and newlines ("/\t/evil" reads as "//evil") and a
+ * control character cannot go in a header anyway.
+ */
+export function isLocalPath(value: string | null | undefined): value is string {
+  return Boolean(value) && value!.length <= 500 && /^\/(?![/\\])[\x21-\x7e]*$/.test(value!);
+}
