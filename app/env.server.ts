@@ -42,6 +42,7 @@ const EnvSchema = z
     MAIL_FROM: z.string().min(3).default("Sanctuary <no-reply@sanctuary.example.org>"),
     SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     DELIVERY_INTERVAL: duration.default(parseDuration("24h")!),
+    MAIL_RATE_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
     SIGN_RATE_LIMITS: z
       .string()
       .default("1/1m,5/5m")

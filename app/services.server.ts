@@ -5,6 +5,7 @@ import { migrateToLatest } from "../db/migrate";
 import type { DB } from "../db/schema";
 import { isDatabaseEmpty, seed } from "../db/seed";
 import { createMailer, type Mailer } from "../emails/transport";
+import { createJobDeps } from "../jobs/build-deps";
 import { startInlineRunner, type JobRunner } from "../jobs/inline-runner";
 import type { Env } from "./env.server";
 import { SignatureCounts } from "./models/counts.server";
@@ -46,12 +47,8 @@ export async function createServices(env: Env, options: ServiceOptions = {}): Pr
   }
   const mailer = createMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, db });
   const runJobs = options.runJobsInProcess ?? !env.REDIS_URL;
-  const jobs = runJobs
-    ? startInlineRunner(
-        { db, mailer, appUrl: env.APP_URL, deliveryIntervalMs: env.DELIVERY_INTERVAL },
-        { pollMs: options.jobPollMs },
-      )
-    : null;
+  const jobDeps = runJobs ? createJobDeps(env, db, mailer) : null;
+  const jobs = jobDeps ? startInlineRunner(jobDeps, { pollMs: options.jobPollMs }) : null;
   const redis = env.REDIS_URL
     ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
     : null;
@@ -67,6 +64,7 @@ export async function createServices(env: Env, options: ServiceOptions = {}): Pr
     loginLimiter: new LoginLimiter(db, redis, env.REDIS_PREFIX),
     async close() {
       await jobs?.stop();
+      await jobDeps?.close();
       await redis?.quit().catch(() => redis.disconnect());
       await mailer.close();
       await handle.close();

@@ -103,6 +103,8 @@ export interface PetitionsTable {
   updated_at: Generated<Date>;
   opened_at: NullableTimestamp;
   closed_at: NullableTimestamp;
+  /** The organizer's switch: followers of the campaign get an update at 25, 50, 75 and 100 % of the goal. */
+  milestone_updates: Generated<boolean>;
 }
 
 export interface PetitionTranslationsTable {
@@ -146,6 +148,8 @@ export interface SignaturesTable {
   ip_hash: string | null;
   /** Why a signature does not count although it may be confirmed, e.g. "rate-limit". */
   flagged_reason: string | null;
+  /** Set when the signer asked to delete their data: names, email and comment are blanked, the signature still counts. */
+  erased_at: NullableTimestamp;
   created_at: Generated<Date>;
   confirmed_at: NullableTimestamp;
 }
@@ -260,7 +264,112 @@ export interface AuditLogTable {
   created_at: Generated<Date>;
 }
 
+export const SUBSCRIBER_STATUSES = ["active", "undeliverable", "erased"] as const;
+export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
+export const FOLLOW_STATUSES = ["pending", "confirmed", "unsubscribed"] as const;
+export type FollowStatus = (typeof FOLLOW_STATUSES)[number];
+export type UpdateKind = "post" | "milestone";
+/** active: shown once publish_at has passed, and mailed; cancelled: withdrawn before it went out; skipped: a milestone passed together with a higher one. */
+export type UpdateStatus = "active" | "cancelled" | "skipped";
+export type UpdateSendStatus = "pending" | "sent" | "failed" | "skipped";
+export const MILESTONE_PERCENTS = [25, 50, 75, 100] as const;
+
+/** A person who follows campaigns; one row per normalized email. Erasure blanks the personal columns. */
+export interface SubscribersTable {
+  id: Generated<number>;
+  email: string | null;
+  email_normalized: string | null;
+  first_name: string | null;
+  postal_code: string | null;
+  zip5: string | null;
+  locale: ColumnType<Locale, Locale | undefined, Locale>;
+  status: ColumnType<SubscriberStatus, SubscriberStatus | undefined, SubscriberStatus>;
+  emails_sent: Generated<number>;
+  last_emailed_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  undeliverable_at: NullableTimestamp;
+  erased_at: NullableTimestamp;
+}
+
+export interface FollowsTable {
+  id: Generated<number>;
+  subscriber_id: number;
+  campaign_id: number;
+  status: ColumnType<FollowStatus, FollowStatus | undefined, FollowStatus>;
+  source: ColumnType<"form" | "signature", "form" | "signature" | undefined, "form" | "signature">;
+  emails_sent: Generated<number>;
+  last_emailed_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  confirmed_at: NullableTimestamp;
+  unsubscribed_at: NullableTimestamp;
+}
+
+export interface FollowTokensTable {
+  id: Generated<number>;
+  follow_id: number;
+  token_hash: string;
+  expires_at: Timestamp;
+  created_at: Generated<Date>;
+}
+
+export interface ErasureTokensTable {
+  id: Generated<number>;
+  subscriber_id: number;
+  token_hash: string;
+  expires_at: Timestamp;
+  created_at: Generated<Date>;
+}
+
+export interface CampaignUpdatesTable {
+  id: Generated<number>;
+  campaign_id: number;
+  kind: ColumnType<UpdateKind, UpdateKind | undefined, UpdateKind>;
+  petition_id: number | null;
+  milestone_percent: number | null;
+  status: ColumnType<UpdateStatus, UpdateStatus | undefined, UpdateStatus>;
+  publish_at: Timestamp;
+  created_by: number | null;
+  created_at: Generated<Date>;
+  /** The fan-out's keyset position: the last subscriber id already given a send record. */
+  fanout_cursor: Generated<number>;
+  fanout_batches: Generated<number>;
+  fanout_done_at: NullableTimestamp;
+}
+
+export interface CampaignUpdateTranslationsTable {
+  update_id: number;
+  locale: Locale;
+  title: string;
+  body: Generated<string>;
+}
+
+/** One row per update and recipient; the primary key (update_id, subscriber_id) makes each follower get an update once. */
+export interface UpdateSendsTable {
+  update_id: number;
+  subscriber_id: number;
+  batch: number;
+  status: ColumnType<UpdateSendStatus, UpdateSendStatus | undefined, UpdateSendStatus>;
+  sent_at: NullableTimestamp;
+  error: string | null;
+}
+
+/** Addresses refused for good by a mail server, as hashAddress() of the normalized address. */
+export interface UndeliverableAddressesTable {
+  email_hash: string;
+  reason: string;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
+  subscribers: SubscribersTable;
+  follows: FollowsTable;
+  follow_tokens: FollowTokensTable;
+  erasure_tokens: ErasureTokensTable;
+  campaign_updates: CampaignUpdatesTable;
+  campaign_update_translations: CampaignUpdateTranslationsTable;
+  update_sends: UpdateSendsTable;
+  undeliverable_addresses: UndeliverableAddressesTable;
   organizers: OrganizersTable;
   memberships: MembershipsTable;
   organizer_sessions: OrganizerSessionsTable;

@@ -5,6 +5,10 @@ import type { JobDeps } from "./deps";
 import { markDeliveryFailed, sendDeliveryDigest } from "./handlers/delivery-digest";
 import { sendOrganizerInvite } from "./handlers/organizer-invite";
 import { sendSignatureEmail } from "./handlers/signature-email";
+import { sendFollowEmail } from "./handlers/follow-email";
+import { sendErasureConfirmation, sendPreferencesLink } from "./handlers/subscriber-email";
+import { fanOutUpdate } from "./handlers/update-fanout";
+import { sendUpdateBatch } from "./handlers/update-batch";
 import { JOB_KINDS } from "./outbox";
 import { persistently } from "./persistently";
 
@@ -31,6 +35,16 @@ async function runHandler(deps: JobDeps, row: OutboxRow): Promise<void> {
       return sendDeliveryDigest(deps, row.payload);
     case JOB_KINDS.organizerInvite:
       return sendOrganizerInvite(deps, row.payload);
+    case JOB_KINDS.followConfirmation:
+      return sendFollowEmail(deps, row.payload);
+    case JOB_KINDS.updateFanout:
+      return fanOutUpdate(deps, row.payload);
+    case JOB_KINDS.updateBatch:
+      return sendUpdateBatch(deps, row.payload);
+    case JOB_KINDS.erasureConfirmation:
+      return sendErasureConfirmation(deps, row.payload);
+    case JOB_KINDS.preferencesLink:
+      return sendPreferencesLink(deps, row.payload);
     default:
       throw new Error(`unknown job kind ${row.kind}`);
   }

@@ -7,6 +7,16 @@ export const JOB_KINDS = {
   signatureReminder: "signature.reminder",
   deliveryDigest: "delivery.digest",
   organizerInvite: "organizer.invite",
+  /** A follower's double opt-in email (or "you already follow" when confirmed). */
+  followConfirmation: "follow.confirmation",
+  /** Pages through a campaign update's recipients and enqueues the batches. */
+  updateFanout: "update.fanout",
+  /** Sends one batch of a campaign update. */
+  updateBatch: "update.batch",
+  /** The email that confirms a "delete my data" request. */
+  erasureConfirmation: "subscriber.erasure",
+  /** A fresh preferences link, asked for on /preferences. */
+  preferencesLink: "subscriber.preferences-link",
 } as const;
 export type JobKind = (typeof JOB_KINDS)[keyof typeof JOB_KINDS];
 

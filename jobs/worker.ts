@@ -2,6 +2,7 @@ import { openDatabase } from "../db/client";
 import { migrateToLatest } from "../db/migrate";
 import { loadEnvOrExit } from "../app/env.server";
 import { createMailer } from "../emails/transport";
+import { createJobDeps } from "./build-deps";
 import { startQueueWorker } from "./queue";
 
 // `npm run worker`: the job process of a deployment (Postgres + Redis). Run as many as the mail volume needs.
@@ -17,10 +18,8 @@ async function main() {
   const handle = await openDatabase({ databaseUrl: env.DATABASE_URL });
   await migrateToLatest(handle.db);
   const mailer = createMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, db: handle.db });
-  const worker = startQueueWorker(
-    { db: handle.db, mailer, appUrl: env.APP_URL, deliveryIntervalMs: env.DELIVERY_INTERVAL },
-    { redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX },
-  );
+  const deps = createJobDeps(env, handle.db, mailer);
+  const worker = startQueueWorker(deps, { redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX });
   console.log(`[worker] running; mail: ${mailer.kind === "dev" ? "dev mailbox" : "SMTP"}`);
 
   let closing = false;
@@ -31,6 +30,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
     await worker.stop();
+    await deps.close();
     await mailer.close();
     await handle.close();
     process.exit(0);

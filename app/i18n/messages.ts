@@ -1,7 +1,10 @@
 // Every string a person reads in the UI, in both languages. Keys are flat so a missing
 // Spanish string is a type error rather than an English word on a Spanish page.
 
-const en = {
+import { followMessages } from "./messages-follow";
+import { preferencesMessages } from "./messages-preferences";
+
+const core = {
   "site.name": "Sanctuary",
   "site.tagline": "Petitions and campaigns for sanctuary cities",
   "nav.home": "Home",
@@ -97,9 +100,11 @@ const en = {
   "footer.source": "Sanctuary is open-source software.",
 } as const;
 
+const en = { ...core, ...followMessages.en, ...preferencesMessages.en };
+
 export type MessageKey = keyof typeof en;
 
-const es: Record<MessageKey, string> = {
+const coreEs: Record<keyof typeof core, string> = {
   "site.name": "Sanctuary",
   "site.tagline": "Peticiones y campañas por las ciudades santuario",
   "nav.home": "Inicio",
@@ -194,5 +199,7 @@ const es: Record<MessageKey, string> = {
   "footer.privacy": "Publicamos lo mínimo y guardamos lo mínimo. Nunca mostramos su correo electrónico.",
   "footer.source": "Sanctuary es software de código abierto.",
 };
+
+const es: Record<MessageKey, string> = { ...coreEs, ...followMessages.es, ...preferencesMessages.es };
 
 export const MESSAGES = { en, es } as const;

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMailer, type Mailer } from "../../emails/transport";
+import { testJobDeps } from "../support/jobs";
 import type { JobDeps } from "../../jobs/deps";
 import { enqueueOutbox, JOB_KINDS } from "../../jobs/outbox";
 import { relayOutbox, startQueueWorker, type QueueWorker } from "../../jobs/queue";
@@ -36,7 +37,7 @@ function newPrefix(): string {
 }
 
 function jobDeps(mailer: Mailer): JobDeps {
-  return { db: database.db, mailer, appUrl: app.url, deliveryIntervalMs: DELIVERY_INTERVAL_MS };
+  return testJobDeps({ db: database.db, mailer, appUrl: app.url, deliveryIntervalMs: DELIVERY_INTERVAL_MS });
 }
 
 async function count(slug = SEEDED_PETITION): Promise<number> {

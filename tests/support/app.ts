@@ -6,6 +6,7 @@ import type { ServerBuild } from "@remix-run/node";
 import { loadEnv } from "../../app/env.server";
 import { createHttpApp } from "../../app/http.server";
 import { createServices, type ServiceOptions, type Services } from "../../app/services.server";
+import { TEST_LINK_SECRET } from "./jobs";
 
 export interface TestApp {
   url: string;
@@ -38,7 +39,7 @@ export async function startTestApp(
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  const env = loadEnv({ NODE_ENV: "test", APP_URL: url, DELIVERY_INTERVAL: "24h", SESSION_SECRET: "test-secret-test-secret-test-secret!", ...vars });
+  const env = loadEnv({ NODE_ENV: "test", APP_URL: url, DELIVERY_INTERVAL: "24h", SESSION_SECRET: TEST_LINK_SECRET, MAIL_RATE_PER_MINUTE: "0", ...vars });
   services = await createServices(env, { jobPollMs: 100, ...options });
   inner = createHttpApp(services, build);
   const ready = services;
