@@ -1,6 +1,6 @@
 import { sql } from "kysely";
-import { scheduleDueDeliveries } from "../app/models/deliveries.server";
 import type { JobDeps } from "./deps";
+import { runPeriodicTasks } from "./periodic";
 import { backoffSeconds, executeOutboxRow, RetryableJobError } from "./execute";
 
 export interface JobRunner {
@@ -60,7 +60,7 @@ export function startInlineRunner(deps: JobDeps, options: { pollMs?: number; bat
   const tick = async () => {
     if (Date.now() - lastSchedule >= scheduleMs) {
       lastSchedule = Date.now();
-      await scheduleDueDeliveries(deps.db, deps.deliveryIntervalMs);
+      await runPeriodicTasks(deps);
     }
     for (;;) {
       const rows = await claim();

@@ -29,10 +29,11 @@ export async function enqueueOutbox(
   trx: Transaction<DB> | Kysely<DB>,
   kind: JobKind,
   payload: Record<string, string | number>,
+  options: { runAfter?: Date } = {},
 ): Promise<string> {
   const row = await trx
     .insertInto("outbox")
-    .values({ kind, payload: JSON.stringify(payload) })
+    .values({ kind, payload: JSON.stringify(payload), ...(options.runAfter ? { run_after: options.runAfter } : {}) })
     .returning("id")
     .executeTakeFirstOrThrow();
   return String(row.id);

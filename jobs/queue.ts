@@ -1,8 +1,8 @@
 import { Queue, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { sql } from "kysely";
-import { scheduleDueDeliveries } from "../app/models/deliveries.server";
 import type { JobDeps } from "./deps";
+import { runPeriodicTasks } from "./periodic";
 import { executeOutboxRow, FIRST_RETRY_SECONDS, MAX_ATTEMPTS } from "./execute";
 import { scheduleEveryMs } from "./inline-runner";
 
@@ -129,7 +129,7 @@ export function startQueueWorker(deps: JobDeps, options: QueueWorkerOptions): Qu
       try {
         if (Date.now() - lastSchedule >= scheduleMs) {
           lastSchedule = Date.now();
-          await scheduleDueDeliveries(deps.db, deps.deliveryIntervalMs);
+          await runPeriodicTasks(deps);
         }
         while ((await relayOutbox(deps, queue)) > 0 && !stopped);
       } catch (error) {
