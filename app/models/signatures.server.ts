@@ -210,6 +210,7 @@ export async function recentSigners(db: Kysely<DB>, petitionId: number, limit = 
     .where("status", "=", "confirmed")
     .where("flagged_reason", "is", null)
     .where("anonymous", "=", false)
+    .where("erased_at", "is", null)
     .orderBy("confirmed_at", "desc")
     .limit(limit)
     .execute();
