@@ -45,6 +45,7 @@ const LABELS: FieldLabels = {
   targetLevels: "Levels",
   targetIds: "Officials",
   deliveryInterval: "Delivery interval",
+  milestoneUpdates: "Milestone updates",
 };
 
 export interface PetitionFormProps {
@@ -259,6 +260,20 @@ export function PetitionForm(props: PetitionFormProps) {
           </select>
         </div>
         <CampaignField campaigns={campaigns} values={values} error={errors.campaignId} grouped={new Set(campaigns.map((c) => c.organizationId)).size > 1} />
+        <div className="field">
+          <div className="choice">
+            <input
+              type="checkbox"
+              id="milestoneUpdates"
+              name="milestoneUpdates"
+              value="1"
+              defaultChecked={Boolean(valueOf(values, "milestoneUpdates"))}
+              aria-describedby="milestoneUpdates-hint"
+            />
+            <label htmlFor="milestoneUpdates">Email campaign followers at 25/50/75/100 % of the goal</label>
+          </div>
+          <FieldMessages name="milestoneUpdates" hint="Only for a petition in a campaign: an automatic update goes to the campaign's followers as each milestone is reached." />
+        </div>
         <TargetFields targets={targets} values={values} errors={errors} />
         <AdminField
           name="deliveryInterval"

@@ -123,6 +123,7 @@ export interface EditablePetition {
   targetLevels: TargetLevel[];
   targetIds: number[];
   deliveryIntervalSeconds: number | null;
+  milestoneUpdates: boolean;
   text: Partial<Record<Locale, { title: string; summary: string; body: string }>>;
 }
 
@@ -149,6 +150,7 @@ export async function requireEditablePetition(db: Kysely<DB>, organizer: Organiz
       "p.target_rule",
       "p.target_levels",
       "p.delivery_interval_seconds",
+      "p.milestone_updates",
     ])
     .where("p.id", "=", scoped.id)
     .executeTakeFirstOrThrow();
@@ -169,6 +171,7 @@ export async function requireEditablePetition(db: Kysely<DB>, organizer: Organiz
     targetLevels: row.target_levels,
     targetIds: targets.map((t) => t.target_id),
     deliveryIntervalSeconds: row.delivery_interval_seconds,
+    milestoneUpdates: row.milestone_updates,
     text: Object.fromEntries(translations.map((t) => [t.locale, { title: t.title, summary: t.summary, body: t.body }])),
   };
 }
@@ -255,6 +258,7 @@ function columns(input: PetitionInput) {
     target_rule: input.targetRule,
     target_levels: input.targetLevels.length > 0 ? input.targetLevels : (["city", "county"] as TargetLevel[]),
     delivery_interval_seconds: input.deliveryIntervalSeconds,
+    milestone_updates: input.milestoneUpdates,
   };
 }
 

@@ -67,6 +67,12 @@ export default function EditCampaign() {
         <Link to="/admin/campaigns">Campaigns</Link>
       </p>
       <h1>Edit: {loaded.title}</h1>
+      <nav className="subnav" aria-label="This campaign">
+        <Link to={`/admin/campaigns/${loaded.slug}/updates`}>Updates</Link>
+        <Link to={`/admin/campaigns/${loaded.slug}/edit`} aria-current="page">
+          Edit
+        </Link>
+      </nav>
       {loaded.saved && !result ? (
         <div className="notice" role="status">
           <p>

@@ -53,10 +53,16 @@ export default function AdminCampaigns() {
                   <td>{c.status}</td>
                   <td>{c.petitions.toLocaleString("en-US")}</td>
                   <td>
+                    <Link to={`/admin/campaigns/${c.slug}/updates`} aria-label={`Updates of ${c.title}`}>
+                      Updates
+                    </Link>
                     {c.canEdit ? (
-                      <Link to={`/admin/campaigns/${c.slug}/edit`} aria-label={`Edit ${c.title}`}>
-                        Edit
-                      </Link>
+                      <>
+                        {" · "}
+                        <Link to={`/admin/campaigns/${c.slug}/edit`} aria-label={`Edit ${c.title}`}>
+                          Edit
+                        </Link>
+                      </>
                     ) : null}
                   </td>
                 </tr>

@@ -43,6 +43,7 @@ export const loader = /* @__PURE__ */ guard(async ({ request, params, context }:
     targetLevels: petition.targetLevels,
     targetIds: petition.targetIds.map(String),
     deliveryInterval: formatInterval(petition.deliveryIntervalSeconds),
+    milestoneUpdates: petition.milestoneUpdates ? "1" : "",
   };
   return {
     slug: petition.slug,

@@ -33,6 +33,7 @@ export const PETITION_SINGLE_FIELDS = [
   "campaignId",
   "targetRule",
   "deliveryInterval",
+  "milestoneUpdates",
 ] as const;
 export const PETITION_MULTIPLE_FIELDS = ["targetLevels", "targetIds"] as const;
 
@@ -107,6 +108,11 @@ const PetitionShape = z.object({
     .max(500, "Choose at most 500 officials")
     .transform((ids) => [...new Set(ids)]),
   deliveryInterval,
+  // A checkbox: posted when ticked, absent when not.
+  milestoneUpdates: z
+    .string()
+    .optional()
+    .transform((value) => value !== undefined && value !== "" && value !== "0"),
 });
 
 /** Cross-field rules, on fields that never fail themselves (see lenientTranslationShape). */
@@ -146,6 +152,8 @@ export interface PetitionInput {
   targetIds: number[];
   /** null: the site's DELIVERY_INTERVAL. */
   deliveryIntervalSeconds: number | null;
+  /** Email the campaign's followers at 25/50/75/100 % of the goal. */
+  milestoneUpdates: boolean;
 }
 
 export type ParsedPetition<T> = { ok: true; data: T } | { ok: false; errors: Record<string, string>; values: FormValues };

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishUpdate } from "../../app/models/campaign-updates.server";
 import { startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, type TestDatabase } from "../support/db";
 import { SEEDED_PETITION } from "../support/factories";
@@ -42,6 +43,7 @@ const OTHER_PETITION = "other-org-petition";
 const OTHER_CAMPAIGN = "other-org-campaign";
 const HOME_CAMPAIGN = "sanctuary-cities-and-counties";
 const SF_MAYOR = "mayor.san-francisco-ca@example.org";
+const KEPT_UPDATE = "Matrix scheduled update";
 
 let database: TestDatabase;
 let app: TestApp;
@@ -55,6 +57,9 @@ const ids = {
   target: 0,
   otherTarget: 0,
   signature: 0,
+  /** Scheduled updates of the home campaign: one for each persona that may cancel, and one nobody cancels. */
+  updates: { organizer: 0, owner: 0, admin: 0 },
+  keptUpdate: 0,
 };
 
 function form(fields: Record<string, string | string[]>): string {
@@ -100,6 +105,8 @@ const TABLES = [
   "delivery_signatures",
   "outbox",
   "audit_log",
+  "campaign_updates",
+  "campaign_update_translations",
 ] as const;
 
 /**
@@ -264,6 +271,12 @@ beforeAll(async () => {
     .returning(["id", "email"])
     .execute();
   ids.signature = inserted.find((s) => s.email === SANCTUARY_SIGNER)!.id;
+
+  const home = await database.db.selectFrom("campaigns").select("id").where("slug", "=", HOME_CAMPAIGN).executeTakeFirstOrThrow();
+  const scheduled = (title: string) =>
+    publishUpdate(database.db, { campaignId: home.id, translations: { en: { title, body: "Text." } }, publishAt: new Date(Date.now() + 7 * 86_400_000) });
+  for (const persona of ["organizer", "owner", "admin"] as const) ids.updates[persona] = await scheduled(`Matrix update to cancel (${persona})`);
+  ids.keptUpdate = await scheduled(KEPT_UPDATE);
 });
 
 afterAll(async () => {
@@ -360,6 +373,26 @@ const MATRIX: Route[] = [
   { method: "GET", route: "admin.campaigns.new", path: () => "/admin/campaigns/new", expect: statuses(302, 403, 200, 200, 200, 200) },
   { method: "GET", route: "admin.campaigns.$slug.edit", path: () => `/admin/campaigns/${HOME_CAMPAIGN}/edit`, expect: statuses(302, 403, 404, 200, 200, 200) },
   { method: "GET", route: "admin.campaigns.$slug.edit (other org)", path: () => `/admin/campaigns/${OTHER_CAMPAIGN}/edit`, expect: statuses(302, 404, 200, 404, 404, 200) },
+  {
+    method: "GET",
+    route: "admin.campaigns.$slug.updates._index",
+    path: () => `/admin/campaigns/${HOME_CAMPAIGN}/updates`,
+    expect: statuses(302, 200, 404, 200, 200, 200),
+    contains: { text: KEPT_UPDATE, for: ["viewer", "organizer", "owner", "admin"] },
+  },
+  {
+    method: "GET",
+    route: "admin.campaigns.$slug.updates._index (other org)",
+    path: () => `/admin/campaigns/${OTHER_CAMPAIGN}/updates`,
+    expect: statuses(302, 404, 200, 404, 404, 200),
+  },
+  { method: "GET", route: "admin.campaigns.$slug.updates.new", path: () => `/admin/campaigns/${HOME_CAMPAIGN}/updates/new`, expect: statuses(302, 403, 404, 200, 200, 200) },
+  {
+    method: "GET",
+    route: "admin.campaigns.$slug.updates.new (other org)",
+    path: () => `/admin/campaigns/${OTHER_CAMPAIGN}/updates/new`,
+    expect: statuses(302, 404, 200, 404, 404, 200),
+  },
   { method: "GET", route: "admin.targets._index", path: () => "/admin/targets?status=all", expect: statuses(302, 200, 200, 200, 200, 200) },
   { method: "GET", route: "admin.targets.$id", path: () => `/admin/targets/${ids.target}`, expect: statuses(302, 200, 404, 200, 200, 200) },
   { method: "GET", route: "admin.targets.$id (other org)", path: () => `/admin/targets/${ids.otherTarget}`, expect: statuses(302, 404, 200, 404, 404, 200) },
@@ -451,6 +484,30 @@ const MATRIX: Route[] = [
     path: () => `/admin/campaigns/${OTHER_CAMPAIGN}/edit`,
     body: () => campaignFields(OTHER_CAMPAIGN),
     expect: statuses(302, 404, 302, 404, 404, 302),
+  },
+  {
+    method: "POST",
+    route: "admin.campaigns.$slug.updates.new",
+    path: () => `/admin/campaigns/${HOME_CAMPAIGN}/updates/new`,
+    // Scheduled a week ahead: nothing is mailed, and the new update and its outbox row change the fingerprint.
+    body: (persona) => ({ intent: "save", title: `Matrix update of ${persona}`, body: "Text.", when: "later", sendAt: new Date(Date.now() + 7 * 86_400_000).toISOString() }),
+    expect: statuses(302, 403, 404, 302, 302, 302),
+  },
+  {
+    method: "POST",
+    route: "admin.campaigns.$slug.updates._index (cancel)",
+    path: () => `/admin/campaigns/${HOME_CAMPAIGN}/updates`,
+    // Those refused try the organizer's update, which is still scheduled when the organizer's turn comes.
+    body: (persona) => ({ intent: "cancel", updateId: String(persona in ids.updates ? ids.updates[persona as keyof typeof ids.updates] : ids.updates.organizer) }),
+    expect: statuses(302, 403, 404, 302, 302, 302),
+  },
+  {
+    method: "POST",
+    route: "admin.campaigns.$slug.updates._index (cancel through another campaign)",
+    // The other organization's campaign address with one of sanctuary's updates: no such update there.
+    path: () => `/admin/campaigns/${OTHER_CAMPAIGN}/updates`,
+    body: () => ({ intent: "cancel", updateId: String(ids.keptUpdate) }),
+    expect: statuses(302, 404, 404, 404, 404, 404),
   },
   {
     method: "POST",
