@@ -1,8 +1,76 @@
 // Following a campaign: the follow form, its confirmation page, updates on the campaign page.
 // Keys are flat like the core messages; the Spanish object must have every English key.
 
-const en = {} as const;
+const en = {
+  "follow.heading": "Follow this campaign",
+  "follow.intro": "Get this campaign's updates by email. No account needed, and every email has a link to stop them.",
+  "follow.email": "Email",
+  "follow.emailHint": "We send you a link to confirm. Your email is never shown or shared.",
+  "follow.firstName": "First name (optional)",
+  "follow.postalCode": "ZIP code (optional)",
+  "follow.postalCodeHint": "5 digits, such as 94110, so organizers can tell you about actions near you.",
+  "follow.honeypot": "Leave this field empty",
+  "follow.submit": "Follow the campaign",
+  "follow.privacy": "We use your email only to send this campaign's updates. We never show or share it.",
+  "follow.feed": "Follow the updates in a feed reader (Atom)",
+  "follow.feedTitle": "{title}: updates",
+  "updates.heading": "Updates",
+  "updates.none": "No updates yet. Follow the campaign to get the first one by email.",
+  "updates.published": "Published {date}",
+  "updates.older": "Older updates",
+  "updates.newer": "Newer updates",
+  "following.title": "Almost done: check your inbox",
+  "following.body":
+    "If we can send email to that address, a message is on its way. Open it and press the button to confirm that you want to follow \u201c{title}\u201d. Until then you get no updates.",
+  "following.spam": "Nothing after a few minutes? Look in your spam folder.",
+  "following.back": "Back to the campaign",
+  "followConfirm.title": "Follow this campaign",
+  "followConfirm.body": "Press the button to get the updates of \u201c{title}\u201d by email.",
+  "followConfirm.submit": "Yes, follow this campaign",
+  "followConfirm.done": "You now follow \u201c{title}\u201d. Its updates will come to your inbox.",
+  "followConfirm.already": "You already follow this campaign. There is nothing more to do.",
+  "followConfirm.expired": "This link has expired. We can send you a new one.",
+  "followConfirm.resend": "Send me a new link",
+  "followConfirm.resent": "If we can, we have sent a new link to your email address. Check your inbox.",
+  "followConfirm.invalid": "This link is not valid. Check that you copied the whole link from the email.",
+  "followConfirm.unsubscribed": "You stopped following this campaign. To follow it again, use the form on the campaign page.",
+  "followConfirm.back": "Go to the campaign",
+} as const;
 
-const es: Record<keyof typeof en, string> = {};
+const es: Record<keyof typeof en, string> = {
+  "follow.heading": "Siga esta campaña",
+  "follow.intro": "Reciba las novedades de esta campaña por correo. No necesita una cuenta, y cada correo trae un enlace para dejar de recibirlas.",
+  "follow.email": "Correo electrónico",
+  "follow.emailHint": "Le enviamos un enlace para confirmar. Nunca mostramos ni compartimos su correo.",
+  "follow.firstName": "Nombre (opcional)",
+  "follow.postalCode": "Código postal (ZIP) (opcional)",
+  "follow.postalCodeHint": "5 dígitos, como 94110, para que las organizaciones le avisen de acciones cerca de usted.",
+  "follow.honeypot": "Deje este campo vacío",
+  "follow.submit": "Seguir la campaña",
+  "follow.privacy": "Usamos su correo solo para enviarle las novedades de esta campaña. Nunca lo mostramos ni lo compartimos.",
+  "follow.feed": "Siga las novedades en un lector de noticias (Atom)",
+  "follow.feedTitle": "{title}: novedades",
+  "updates.heading": "Novedades",
+  "updates.none": "Todavía no hay novedades. Siga la campaña para recibir la primera por correo.",
+  "updates.published": "Publicado el {date}",
+  "updates.older": "Novedades anteriores",
+  "updates.newer": "Novedades más recientes",
+  "following.title": "Casi listo: revise su correo",
+  "following.body":
+    "Si podemos enviar correo a esa dirección, le llegará un mensaje. Ábralo y pulse el botón para confirmar que quiere seguir \u201c{title}\u201d. Hasta entonces no recibirá novedades.",
+  "following.spam": "¿No llega en unos minutos? Busque en la carpeta de correo no deseado.",
+  "following.back": "Volver a la campaña",
+  "followConfirm.title": "Siga esta campaña",
+  "followConfirm.body": "Pulse el botón para recibir por correo las novedades de \u201c{title}\u201d.",
+  "followConfirm.submit": "Sí, seguir esta campaña",
+  "followConfirm.done": "Ahora sigue \u201c{title}\u201d. Sus novedades llegarán a su correo.",
+  "followConfirm.already": "Usted ya sigue esta campaña. No tiene que hacer nada más.",
+  "followConfirm.expired": "Este enlace ha caducado. Podemos enviarle uno nuevo.",
+  "followConfirm.resend": "Enviarme un enlace nuevo",
+  "followConfirm.resent": "Si es posible, le hemos enviado un enlace nuevo a su correo. Revise su bandeja de entrada.",
+  "followConfirm.invalid": "Este enlace no es válido. Compruebe que copió el enlace completo del correo.",
+  "followConfirm.unsubscribed": "Usted dejó de seguir esta campaña. Para volver a seguirla, use el formulario de la página de la campaña.",
+  "followConfirm.back": "Ir a la campaña",
+};
 
 export const followMessages = { en, es };

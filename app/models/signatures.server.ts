@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { RateLimit } from "~/lib/abuse.server";
 import { normalizeEmail } from "~/lib/email-normalize";
+import { followFromSignature } from "~/models/follows.server";
 import { hashToken, newToken } from "~/lib/tokens.server";
 import { lookupZip } from "~/lib/zip.server";
 import type { SignatureForm } from "~/validation/signature.server";
@@ -158,14 +159,19 @@ export async function confirmSignature(db: Kysely<DB>, token: string): Promise<C
   if (found.state === "invalid") return "invalid";
   if (found.state === "confirmed") return "already-confirmed";
   if (found.state === "expired") return "expired";
-  const updated = await db
-    .updateTable("signatures")
-    .set({ status: "confirmed", confirmed_at: sql`now()` })
-    .where("id", "=", found.signatureId)
-    .where("status", "=", "pending")
-    .returning("id")
-    .executeTakeFirst();
-  return updated ? "confirmed" : "already-confirmed";
+  return db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable("signatures")
+      .set({ status: "confirmed", confirmed_at: sql`now()` })
+      .where("id", "=", found.signatureId)
+      .where("status", "=", "pending")
+      .returning("id")
+      .executeTakeFirst();
+    if (!updated) return "already-confirmed";
+    // A signer who ticked "email me updates" follows the petition's campaign from now on.
+    await followFromSignature(trx, updated.id);
+    return "confirmed";
+  });
 }
 
 /**

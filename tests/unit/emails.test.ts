@@ -6,6 +6,7 @@ import {
   type DeliveryDigestInput,
   type DigestSignature,
 } from "../../emails/delivery-digest";
+import { renderFollowEmail, type FollowEmailVariant } from "../../emails/follow-confirmation";
 import { escapeHtml } from "../../emails/html";
 import type { Locale } from "../../emails/i18n";
 import { renderSignatureEmail, type SignatureEmailVariant } from "../../emails/signature-confirmation";
@@ -299,5 +300,67 @@ describe("isPermanentMailError", () => {
     expect(isPermanentMailError(new Error("boom"))).toBe(false);
     expect(isPermanentMailError("550")).toBe(false);
     expect(isPermanentMailError(null)).toBe(false);
+  });
+});
+
+describe("renderFollowEmail", () => {
+  const base = {
+    campaignTitle: "Sanctuary Campus Movement",
+    campaignUrl: "https://sanctuary.example.org/campaigns/sanctuary-campus-movement?lang=en",
+    confirmUrl: "https://sanctuary.example.org/follow/abc123?lang=en",
+    preferencesUrl: "https://sanctuary.example.org/preferences/7.mac?lang=en",
+    unsubscribeUrl: "https://sanctuary.example.org/unsubscribe/7.2.mac?lang=en",
+    expiresInDays: 7,
+  };
+  const variants: FollowEmailVariant[] = ["confirmation", "reminder", "already-following"];
+
+  for (const locale of LOCALES) {
+    for (const variant of variants) {
+      it(`renders ${variant} in ${locale} with the preferences link, HTML and text`, () => {
+        const email = renderFollowEmail({ ...base, locale, variant, firstName: "Ana" });
+        expect(email.subject).toContain("Sanctuary Campus Movement");
+        expect(email.html).toContain(`<html lang="${locale}">`);
+        expect(email.text).toContain("Ana");
+        expect(email.text).toContain(base.preferencesUrl);
+        expect(email.html).toContain(escapeHtml(base.preferencesUrl));
+        expect(email.text).not.toMatch(/<[a-z]/i);
+        if (variant === "already-following") {
+          expect(email.text).not.toContain(base.confirmUrl);
+          expect(email.text).toContain(base.unsubscribeUrl);
+        } else {
+          expect(email.text).toContain(base.confirmUrl);
+          expect(email.html).toContain(escapeHtml(base.confirmUrl));
+        }
+      });
+    }
+  }
+
+  it("uses the expected subjects and greets without a name when none was given", () => {
+    expect(renderFollowEmail({ ...base, locale: "en", variant: "confirmation", firstName: null }).subject).toBe(
+      "Confirm that you want to follow: Sanctuary Campus Movement",
+    );
+    expect(renderFollowEmail({ ...base, locale: "es", variant: "reminder", firstName: null }).subject).toBe(
+      "Todavía no ha confirmado: Sanctuary Campus Movement",
+    );
+    expect(renderFollowEmail({ ...base, locale: "en", variant: "confirmation", firstName: null }).text).toMatch(/^Hi,\n/);
+    expect(renderFollowEmail({ ...base, locale: "es", variant: "already-following", firstName: null }).text).toMatch(/^Hola:\n/);
+  });
+
+  it("escapes names and titles in HTML and keeps the subject on one line", () => {
+    const email = renderFollowEmail({
+      ...base,
+      locale: "en",
+      variant: "confirmation",
+      firstName: "<b>Eve</b>",
+      campaignTitle: "Line one\nBcc: evil@example.com <script>",
+    });
+    expect(email.subject).not.toMatch(/[\r\n]/);
+    expect(email.html).not.toContain("<b>Eve</b>");
+    expect(email.html).toContain("&lt;b&gt;Eve&lt;/b&gt;");
+    expect(email.html).not.toContain("<script>");
+  });
+
+  it("refuses to render a pending follow's email without a confirmation link", () => {
+    expect(() => renderFollowEmail({ ...base, locale: "en", variant: "reminder", firstName: "Ana", confirmUrl: undefined })).toThrow(/confirmUrl/);
   });
 });
