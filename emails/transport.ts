@@ -128,9 +128,13 @@ interface MailErrorShape {
   responseCode?: unknown;
 }
 
+/** The code of the error thrown instead of sending to an address recorded as undeliverable (jobs/suppression.ts). */
+export const SUPPRESSED_CODE = "ESUPPRESSED";
+
 /**
  * True when retrying cannot help: the server refused the message or recipient with a
- * 5xx reply, or nodemailer refused the envelope (an unusable address) before sending.
+ * 5xx reply, nodemailer refused the envelope (an unusable address) before sending,
+ * or the address is recorded as undeliverable and nothing was sent.
  * 503 "bad sequence of commands" is excluded, as nodemailer does: it reflects the
  * session's state, and the same message can go through on a fresh connection.
  * Everything else (4xx, connection failures, timeouts, unknown errors) is retryable.
@@ -139,7 +143,7 @@ export function isPermanentMailError(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
   const { code, responseCode } = error as MailErrorShape;
   if (typeof responseCode === "number") return responseCode >= 500 && responseCode < 600 && responseCode !== 503;
-  return code === "EENVELOPE";
+  return code === "EENVELOPE" || code === SUPPRESSED_CODE;
 }
 
 /**

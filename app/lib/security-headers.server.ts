@@ -60,13 +60,13 @@ export const NO_STORE = "no-store";
 /** Pages anyone may see and caches may share: home, a petition, a campaign. */
 const PUBLIC_PAGES = [/^\/$/, /^\/petitions\/[^/]+$/i, /^\/campaigns\/[^/]+$/i];
 /** Pages that show or take personal data (also caught by the no-store default, listed so a route cannot opt them in). */
-const PRIVATE_PAGES = [/^\/confirm\//i, /^\/dev\/mail(\/|$)/i, /^\/petitions\/[^/]+\/thanks$/i];
+const PRIVATE_PAGES = [/^\/confirm\//i, /^\/follow\//i, /^\/(unsubscribe|preferences|erase)(\/|$)/i, /^\/dev\/mail(\/|$)/i, /^\/petitions\/[^/]+\/thanks$/i];
 /** The dev mailbox's pages, which show emails as they are (see contentSecurityPolicy). */
 const DEV_MAILBOX = /^\/dev\/mail(\/[^/]+)?$/i;
 /** bull-board's pages, mounted in http.server.ts (see contentSecurityPolicy). */
 const QUEUE_DASHBOARD = /^\/admin\/queues(\/|$)/i;
-/** Pages whose URL holds a secret (a confirmation token): never sent on as a Referer. */
-const SECRET_URLS = [/^\/confirm\//i];
+/** Pages whose URL holds a secret (a confirmation token, a signed link): never sent on as a Referer. */
+const SECRET_URLS = [/^\/confirm\//i, /^\/follow\//i, /^\/(unsubscribe|preferences|erase)\/[^/]+/i];
 
 /**
  * The path as Remix's router matches it: decoded, without a trailing slash,

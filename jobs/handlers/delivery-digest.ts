@@ -28,6 +28,8 @@ export async function sendDeliveryDigest(deps: JobDeps, payload: unknown) {
     .select(["s.first_name", "s.last_name", "s.postal_code", "s.city", "s.state", "s.comment", "s.comment_hidden", "s.confirmed_at"])
     .where("ds.delivery_id", "=", deliveryId)
     .where("s.status", "=", "confirmed")
+    // A signer who had their data erased still counts (totalToDate) but is not listed: their row would be blank.
+    .where("s.erased_at", "is", null)
     .orderBy("s.confirmed_at")
     .execute();
   const total = await deps.db
