@@ -3,6 +3,7 @@ import {
   Form,
   isRouteErrorResponse,
   Links,
+  Link,
   Meta,
   Outlet,
   Scripts,
@@ -77,6 +78,9 @@ export function Layout({ children }: { children: React.ReactNode }) {
         </main>
         <footer className="site-footer">
           <p>{t("footer.privacy")}</p>
+          <p>
+            <Link to="/preferences">{t("footer.preferences")}</Link>
+          </p>
           <p>{t("footer.source")}</p>
         </footer>
         <ScrollRestoration nonce={nonce} />

@@ -98,6 +98,7 @@ const core = {
   "campaign.noPetitions": "No petitions in this campaign yet.",
   "footer.privacy": "We publish the least and keep the least. Your email address is never shown.",
   "footer.source": "Sanctuary is open-source software.",
+  "footer.preferences": "Your email preferences: stop updates or delete your data",
 } as const;
 
 const en = { ...core, ...followMessages.en, ...preferencesMessages.en };
@@ -198,6 +199,7 @@ const coreEs: Record<keyof typeof core, string> = {
   "campaign.noPetitions": "Esta campaña aún no tiene peticiones.",
   "footer.privacy": "Publicamos lo mínimo y guardamos lo mínimo. Nunca mostramos su correo electrónico.",
   "footer.source": "Sanctuary es software de código abierto.",
+  "footer.preferences": "Sus preferencias de correo: dejar de recibir novedades o borrar sus datos",
 };
 
 const es: Record<MessageKey, string> = { ...coreEs, ...followMessages.es, ...preferencesMessages.es };

@@ -18,10 +18,11 @@ export async function sendSignatureEmail(deps: JobDeps, payload: unknown, kind: 
     .innerJoin("petitions as p", "p.id", "s.petition_id")
     .innerJoin("petition_translations as en", (join) => join.onRef("en.petition_id", "=", "p.id").on("en.locale", "=", "en"))
     .leftJoin("petition_translations as tr", (join) => join.onRef("tr.petition_id", "=", "p.id").onRef("tr.locale", "=", "s.locale"))
-    .select((eb) => ["s.email", "s.first_name", "s.locale", "s.status", "p.slug", eb.fn.coalesce("tr.title", "en.title").as("title")])
+    .select((eb) => ["s.email", "s.first_name", "s.locale", "s.status", "s.erased_at", "p.slug", eb.fn.coalesce("tr.title", "en.title").as("title")])
     .where("s.id", "=", signatureId)
     .executeTakeFirst();
-  if (!signature || signature.status === "invalidated") return;
+  // An erased signer asked for no more mail and has no address left to mail.
+  if (!signature || signature.status === "invalidated" || signature.erased_at) return;
   const petitionUrl = `${deps.appUrl}/petitions/${signature.slug}?lang=${signature.locale}`;
   const confirmed = signature.status === "confirmed";
   const token = confirmed ? undefined : await issueConfirmationToken(deps.db, signatureId);
