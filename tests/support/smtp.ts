@@ -8,6 +8,8 @@ export interface CapturedMail {
   text: string;
   html: string;
   headers: Map<string, unknown>;
+  /** The header lines as received (unfolded), e.g. "List-Unsubscribe: <https://…>": mailparser's `headers` restructures some. */
+  headerLines?: string[];
   attachments: { filename?: string; content: Buffer }[];
 }
 
@@ -45,6 +47,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
             text: parsed.text ?? "",
             html: typeof parsed.html === "string" ? parsed.html : "",
             headers: parsed.headers,
+            headerLines: parsed.headerLines.map((h) => h.line.replace(/\r?\n(?=[ \t])/g, "")),
             attachments: parsed.attachments.map((a) => ({ filename: a.filename, content: a.content })),
           });
           callback();
