@@ -47,8 +47,9 @@ export default function handleRequest(
         },
         onError(error: unknown) {
           responseStatusCode = 500;
-          // Errors in the shell reject above and Remix logs them; log only those streamed later.
-          if (shellRendered) console.error(error);
+          // Errors in the shell reject above and Remix logs them; log only those streamed later,
+          // and not a render cut off because the client (or Node, refusing the request) closed the connection.
+          if (shellRendered && !request.signal.aborted) console.error(error);
         },
       },
     );

@@ -22,6 +22,9 @@ function matches(expected: string, given: string): boolean {
 }
 
 const ID = /^[1-9]\d{0,9}$/;
+/** Ids are Postgres integers: a larger one can be no row, and must not reach a query. */
+const MAX_ID = 2_147_483_647;
+const isId = (text: string) => ID.test(text) && Number(text) <= MAX_ID;
 
 /** The token of a subscriber's preferences page (/preferences/:token). */
 export function preferencesToken(secret: string, subscriberId: number): string {
@@ -31,7 +34,7 @@ export function preferencesToken(secret: string, subscriberId: number): string {
 /** The subscriber a preferences token belongs to, or null when it is malformed or forged. */
 export function readPreferencesToken(secret: string, token: string): { subscriberId: number } | null {
   const [id, given, ...rest] = token.split(".");
-  if (rest.length > 0 || !id || !given || !ID.test(id)) return null;
+  if (rest.length > 0 || !id || !given || !isId(id)) return null;
   const subscriberId = Number(id);
   return matches(mac(secret, "preferences", [subscriberId]), given) ? { subscriberId } : null;
 }
@@ -43,7 +46,7 @@ export function unsubscribeToken(secret: string, subscriberId: number, campaignI
 
 export function readUnsubscribeToken(secret: string, token: string): { subscriberId: number; campaignId: number } | null {
   const [id, campaign, given, ...rest] = token.split(".");
-  if (rest.length > 0 || !id || !campaign || !given || !ID.test(id) || !ID.test(campaign)) return null;
+  if (rest.length > 0 || !id || !campaign || !given || !isId(id) || !isId(campaign)) return null;
   const subscriberId = Number(id);
   const campaignId = Number(campaign);
   return matches(mac(secret, "unsubscribe", [subscriberId, campaignId]), given) ? { subscriberId, campaignId } : null;

@@ -30,6 +30,11 @@ export interface AppInfo {
   closedSlug: string;
   /** Every petition slug in the database, which a "garbage" slug must not hit. */
   slugs: ReadonlySet<string>;
+  /** A campaign people can follow, and one archived (following it is a 404). */
+  campaignSlug: string;
+  archivedCampaignSlug: string;
+  /** Every campaign slug in the database, which a "garbage" slug must not hit. */
+  campaignSlugs: ReadonlySet<string>;
 }
 
 // ─── Nasty values ───────────────────────────────────────────────────────────────
@@ -196,17 +201,57 @@ export const signatureWithBadField: fc.Arbitrary<{ bad: BadField; fields: Field[
     duplicates: fc.array(fc.tuple(fc.constantFrom("firstName", "lastName", "email", "postalCode", "comment", "optIn"), fc.oneof(nastyValue, validName.map(text))), { maxLength: 3 }),
     junk: junkFields,
   })
-  .map(({ base, bad, duplicates, junk }) => {
-    const missing = "missing" in bad ? bad.missing : null;
-    let fields = base.filter(([name]) => name !== missing);
-    if (!("missing" in bad)) {
-      const at = fields.findIndex(([name]) => name === bad.field);
-      if (at >= 0) fields[at] = [bad.field, bad.value];
-      else fields.push([bad.field, bad.value]);
-    }
-    fields = [...fields, ...duplicates.filter(([name]) => name !== missing), ...junk];
-    return { bad, fields };
+  .map(({ base, bad, duplicates, junk }) => withBadField(base, bad, duplicates, junk));
+
+/** `base` with `bad` put in (or its field left out), then the duplicates (read second, so FormData.get still sees the bad one) and junk. */
+function withBadField(base: Field[], bad: BadField, duplicates: Field[], junk: Field[]): { bad: BadField; fields: Field[] } {
+  const missing = "missing" in bad ? bad.missing : null;
+  let fields = base.filter(([name]) => name !== missing);
+  if (!("missing" in bad)) {
+    const at = fields.findIndex(([name]) => name === bad.field);
+    if (at >= 0) fields[at] = [bad.field, bad.value];
+    else fields.push([bad.field, bad.value]);
+  }
+  fields = [...fields, ...duplicates.filter(([name]) => name !== missing), ...junk];
+  return { bad, fields };
+}
+
+// ─── Follow forms ───────────────────────────────────────────────────────────────
+
+/** A follow the app would accept: an address, and a first name and ZIP code that may be left out. */
+export const validFollow: fc.Arbitrary<Field[]> = fc
+  .record({
+    firstName: fc.option(validName, { nil: undefined }),
+    local: alnum(4, 12),
+    postalCode: fc.option(validZip, { nil: undefined }),
+  })
+  .map(({ firstName, local, postalCode }) => {
+    const fields: Field[] = [["email", text(`fuzz.${local}@example.com`)]];
+    if (firstName !== undefined) fields.push(["firstName", text(firstName)]);
+    if (postalCode !== undefined) fields.push(["postalCode", text(postalCode)]);
+    return fields;
   });
+
+/** The follow form's name and ZIP code may be empty: a blank one is "not given", not a bad one. */
+const notBlank = (value: Value) => decodedValue(value).trim() !== "";
+
+/** The one field that makes a follow invalid. Why nothing is written: the schema refuses it (or the honeypot drops the form). */
+export const badFollowField: fc.Arbitrary<BadField> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ field: fc.constant("email"), value: badEmail }) },
+  { weight: 2, arbitrary: fc.record({ field: fc.constant("firstName"), value: badName.filter(notBlank) }) },
+  { weight: 2, arbitrary: fc.record({ field: fc.constant("postalCode"), value: badZip.filter(notBlank) }) },
+  { weight: 1, arbitrary: fc.record({ field: fc.constant("website"), value: nastyValue.filter((v) => valueBytes(v).length > 0) }) },
+  { weight: 1, arbitrary: fc.record({ missing: fc.constant<RequiredField>("email") }) },
+);
+
+export const followWithBadField: fc.Arbitrary<{ bad: BadField; fields: Field[] }> = fc
+  .record({
+    base: validFollow,
+    bad: badFollowField,
+    duplicates: fc.array(fc.tuple(fc.constantFrom("email", "firstName", "postalCode"), fc.oneof(nastyValue, validName.map(text))), { maxLength: 3 }),
+    junk: junkFields,
+  })
+  .map(({ base, bad, duplicates, junk }) => withBadField(base, bad, duplicates, junk));
 
 // ─── Envelopes: path, Origin, content type, encoding ────────────────────────────
 
@@ -395,42 +440,60 @@ function decodesTo(segment: string): string | null {
 
 // ─── Endpoints ──────────────────────────────────────────────────────────────────
 
-export type SignCase =
+export type FormCase =
   | { why: "bad field"; bad: BadField; post: FormPost }
-  | { why: "foreign origin" | "cross-site fetch" | "wrong content type" | "closed petition" | "unknown petition" | "broken multipart"; post: FormPost }
+  | { why: "foreign origin" | "cross-site fetch" | "wrong content type" | "closed target" | "unknown target" | "broken multipart"; post: FormPost }
   | { why: "oversized body"; post: FormPost };
 
-/** POST /petitions/:slug (and its single-fetch twin /petitions/:slug.data), each request invalid in one way. */
-export function signCases(app: AppInfo): fc.Arbitrary<SignCase> {
-  const path = (slug: fc.Arbitrary<string>) =>
-    fc.tuple(slug, fc.boolean(), query).map(([s, data, q]) => `/petitions/${s}${data ? ".data" : ""}${q}`);
-  const openPath = path(fc.constant(app.openSlug));
+/** A public form that creates something (a signature, a follow), as formCases() fuzzes it. */
+interface PublicForm {
+  /** The form's path for a slug ("/petitions/x"). */
+  path: (slug: string) => string;
+  openSlug: string;
+  /** A slug that exists but takes no submissions (a closed petition, an archived campaign). */
+  closedSlug: string;
+  /** Every slug that exists, which an "unknown" one must not hit. */
+  knownSlugs: ReadonlySet<string>;
+  /** A submission the app would accept: only its envelope makes a generated request fail. */
+  valid: fc.Arbitrary<Field[]>;
+  withBadField: fc.Arbitrary<{ bad: BadField; fields: Field[] }>;
+  /** Fields that get a value over 64 KB in "oversized body" cases. */
+  bigNames: string[];
+}
+
+/**
+ * POSTs to a public form (and its single-fetch twin path.data), each invalid in one way: a
+ * bad field, another site's Origin, a wrong content type, a closed or unknown target, a broken
+ * multipart body, or a body over 64 KB. Why nothing is written: the schema, the cross-site
+ * check, readForm or the route refuses each before anything is stored.
+ */
+function formCases(app: AppInfo, form: PublicForm): fc.Arbitrary<FormCase> {
+  const path = (slug: fc.Arbitrary<string>) => fc.tuple(slug, fc.boolean(), query).map(([s, data, q]) => `${form.path(s)}${data ? ".data" : ""}${q}`);
+  const openPath = path(fc.constant(form.openSlug));
   const encoding = fc.constantFrom<"urlencoded" | "multipart">("urlencoded", "multipart");
-  const unknownSlug = garbageSegment.filter((segment) => !app.slugs.has(decodesTo(segment) ?? ""));
+  const unknownSlug = garbageSegment.filter((segment) => !form.knownSlugs.has(decodesTo(segment) ?? ""));
   const chunked = fc.boolean();
+  const valid = form.valid;
 
   const badField = fc
-    .record({ signature: signatureWithBadField, path: openPath, site: sameSite, encoding, odd: fc.option(fc.constantFrom(...ODD_FORM_TYPES), { nil: undefined, freq: 4 }), headers: extraHeaders, chunked })
-    .map(({ signature, path, site, encoding, odd, headers, chunked }): SignCase => ({
+    .record({ submission: form.withBadField, path: openPath, site: sameSite, encoding, odd: fc.option(fc.constantFrom(...ODD_FORM_TYPES), { nil: undefined, freq: 4 }), headers: extraHeaders, chunked })
+    .map(({ submission, path, site, encoding, odd, headers, chunked }): FormCase => ({
       why: "bad field",
-      bad: signature.bad,
-      post: { path, ...site, encoding, contentType: encoding === "urlencoded" ? odd : undefined, fields: signature.fields, headers, chunked },
+      bad: submission.bad,
+      post: { path, ...site, encoding, contentType: encoding === "urlencoded" ? odd : undefined, fields: submission.fields, headers, chunked },
     }));
-  const envelope = <W extends SignCase["why"]>(why: W, post: fc.Arbitrary<FormPost>) => post.map((p) => ({ why, post: p }) as SignCase);
+  const envelope = <W extends FormCase["why"]>(why: W, post: fc.Arbitrary<FormPost>) => post.map((p) => ({ why, post: p }) as FormCase);
   return fc.oneof(
     { weight: 50, arbitrary: badField },
     {
       weight: 8,
-      arbitrary: envelope(
-        "foreign origin",
-        fc.record({ path: openPath, origin: foreignOrigin(app), encoding, fields: validSignature, chunked }),
-      ),
+      arbitrary: envelope("foreign origin", fc.record({ path: openPath, origin: foreignOrigin(app), encoding, fields: valid, chunked })),
     },
     {
       weight: 3,
       arbitrary: envelope(
         "cross-site fetch",
-        fc.record({ path: openPath, origin: fc.constant<OriginMode>("none"), secFetchSite: fc.constant("cross-site"), encoding, fields: validSignature }),
+        fc.record({ path: openPath, origin: fc.constant<OriginMode>("none"), secFetchSite: fc.constant("cross-site"), encoding, fields: valid }),
       ),
     },
     {
@@ -442,26 +505,26 @@ export function signCases(app: AppInfo): fc.Arbitrary<SignCase> {
           origin: fc.constantFrom<OriginMode>("same", "none"),
           encoding: fc.constant<"urlencoded">("urlencoded"),
           contentType: fc.option(fc.constantFrom(...WRONG_CONTENT_TYPES), { nil: null, freq: 8 }),
-          fields: validSignature,
+          fields: valid,
           chunked,
         }),
       ),
     },
     {
       weight: 4,
-      arbitrary: envelope("closed petition", fc.record({ path: path(fc.constant(app.closedSlug)), origin: fc.constantFrom<OriginMode>("same", "none"), encoding, fields: validSignature })),
+      arbitrary: envelope("closed target", fc.record({ path: path(fc.constant(form.closedSlug)), origin: fc.constantFrom<OriginMode>("same", "none"), encoding, fields: valid })),
     },
     {
       weight: 8,
-      arbitrary: envelope("unknown petition", fc.record({ path: path(unknownSlug), origin: fc.constantFrom<OriginMode>("same", "none"), encoding, fields: validSignature, chunked })),
+      arbitrary: envelope("unknown target", fc.record({ path: path(unknownSlug), origin: fc.constantFrom<OriginMode>("same", "none"), encoding, fields: valid, chunked })),
     },
     {
       weight: 12,
       arbitrary: fc
-        .record({ signature: signatureWithBadField, path: openPath, site: sameSite, broken: multipartBreak, chunked })
-        .map(({ signature, path, site, broken, chunked }): SignCase => ({
+        .record({ submission: form.withBadField, path: openPath, site: sameSite, broken: multipartBreak, chunked })
+        .map(({ submission, path, site, broken, chunked }): FormCase => ({
           why: "broken multipart",
-          post: { path, ...site, encoding: "multipart", fields: signature.fields, broken, chunked },
+          post: { path, ...site, encoding: "multipart", fields: submission.fields, broken, chunked },
         })),
     },
     {
@@ -469,39 +532,77 @@ export function signCases(app: AppInfo): fc.Arbitrary<SignCase> {
       arbitrary: fc
         .record({
           // No query: with one, Remix may refuse the request before the action reads the body (?_data=…: 403).
-          path: fc.boolean().map((data) => `/petitions/${app.openSlug}${data ? ".data" : ""}`),
+          path: fc.boolean().map((data) => `${form.path(form.openSlug)}${data ? ".data" : ""}`),
           origin: fc.constantFrom<OriginMode>("same", "none"),
           encoding,
-          fields: validSignature,
+          fields: valid,
           big: fc.record({
-            name: fc.constantFrom("padding", "comment", "firstName", "email", "website", "__proto__"),
+            name: fc.constantFrom(...form.bigNames),
             size: fc.integer({ min: 64 * 1024 + 1, max: 1024 * 1024 }),
           }),
           chunked,
         })
-        .map(({ path, origin, encoding, fields, big, chunked }): SignCase => ({
+        .map(({ path, origin, encoding, fields, big, chunked }): FormCase => ({
           why: "oversized body",
-          // The big field goes last: the fields before it make a valid signature, so only the size check stands between it and a row.
+          // The big field goes last: the fields before it make a valid submission, so only the size check stands between it and a row.
           post: { path, origin, encoding, fields: [...fields, [big.name, { repeat: "a", times: big.size }]], chunked },
         })),
     },
   );
 }
 
+/** POST /petitions/:slug (and /petitions/:slug.data), each request invalid in one way (see formCases). */
+export function signCases(app: AppInfo): fc.Arbitrary<FormCase> {
+  return formCases(app, {
+    path: (slug) => `/petitions/${slug}`,
+    openSlug: app.openSlug,
+    closedSlug: app.closedSlug,
+    knownSlugs: app.slugs,
+    valid: validSignature,
+    withBadField: signatureWithBadField,
+    bigNames: ["padding", "comment", "firstName", "email", "website", "__proto__"],
+  });
+}
+
+/** POST /campaigns/:slug, the follow form (and /campaigns/:slug.data), each request invalid in one way (see formCases). */
+export function followCases(app: AppInfo): fc.Arbitrary<FormCase> {
+  return formCases(app, {
+    path: (slug) => `/campaigns/${slug}`,
+    openSlug: app.campaignSlug,
+    closedSlug: app.archivedCampaignSlug,
+    knownSlugs: app.campaignSlugs,
+    valid: validFollow,
+    withBadField: followWithBadField,
+    bigNames: ["padding", "firstName", "email", "postalCode", "website", "__proto__"],
+  });
+}
+
 /**
  * A POST to `path` with these fields, wrapped in any envelope: same-site or no
- * Origin mostly, sometimes a foreign one; the right content type mostly,
- * sometimes a wrong or odd one; urlencoded or multipart, sometimes broken;
- * junk headers; chunked or not.
+ * Origin mostly, sometimes a foreign one; the right content type or a wrong or
+ * odd one; urlencoded or multipart, sometimes broken; junk headers; chunked or
+ * not. "mostly broken" (a wrong or odd content type in 3 of 4, a broken multipart
+ * body in 2 of 3) tries the envelope hard; "mostly sound" (1 in 6 and 1 in 5) is for
+ * forms whose fields are the point, so that most requests reach the route's own checks.
  */
-function formPosts(app: AppInfo, path: fc.Arbitrary<string>, fields: fc.Arbitrary<Field[]>, headers: fc.Arbitrary<Record<string, string>> = extraHeaders): fc.Arbitrary<FormPost> {
+function formPosts(
+  app: AppInfo,
+  path: fc.Arbitrary<string>,
+  fields: fc.Arbitrary<Field[]>,
+  headers: fc.Arbitrary<Record<string, string>> = extraHeaders,
+  envelopes: "mostly broken" | "mostly sound" = "mostly broken",
+): fc.Arbitrary<FormPost> {
+  const broken = envelopes === "mostly broken";
+  /** `arbitrary` one time in `every / times`, undefined otherwise. */
+  const sometimes = <T>(arbitrary: fc.Arbitrary<T>, times: number, every: number) =>
+    fc.oneof({ weight: every - times, arbitrary: fc.constant(undefined) }, { weight: times, arbitrary });
   return fc.record({
     path,
-    origin: fc.oneof({ weight: 4, arbitrary: fc.constantFrom<OriginMode>("same", "none") }, { weight: 1, arbitrary: foreignOrigin(app) }),
+    origin: fc.oneof({ weight: broken ? 4 : 8, arbitrary: fc.constantFrom<OriginMode>("same", "none") }, { weight: 1, arbitrary: foreignOrigin(app) }),
     encoding: fc.constantFrom<"urlencoded" | "multipart">("urlencoded", "multipart"),
-    contentType: fc.option(fc.constantFrom(...WRONG_CONTENT_TYPES, ...ODD_FORM_TYPES), { nil: undefined, freq: 4 }),
+    contentType: broken ? sometimes(fc.constantFrom(...WRONG_CONTENT_TYPES, ...ODD_FORM_TYPES), 3, 4) : sometimes(fc.constantFrom(...WRONG_CONTENT_TYPES, ...ODD_FORM_TYPES), 1, 6),
     fields,
-    broken: fc.option(multipartBreak, { nil: undefined, freq: 3 }),
+    broken: broken ? sometimes(multipartBreak, 2, 3) : sometimes(multipartBreak, 1, 5),
     headers,
     chunked: fc.boolean(),
   });
@@ -594,9 +695,10 @@ const password = fc.oneof(
 );
 
 /**
- * POST /admin/login. Why nothing is written: there is no organizer account in
- * this database, so every attempt fails; a failed attempt is counted in
- * login_failures (by design), which the suite leaves out of its comparison.
+ * POST /admin/login. Why nothing is written: no organizer account has any of
+ * these addresses (the suite's organizers have random ones), so every attempt
+ * fails; a failed attempt is counted in login_failures (by design), which the
+ * suite leaves out of its comparison.
  */
 export function loginCases(app: AppInfo): fc.Arbitrary<FormPost> {
   const email = fc.oneof(badEmail, fc.constantFrom("owner@example.org", "OWNER@EXAMPLE.ORG ", "admin").map(text), nastyValue);
@@ -682,6 +784,529 @@ export function pathRequest(c: PathCase): FetchRequest {
   return { via: "fetch", method: "POST", path: c.path, headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: Buffer.from("firstName=%00&email=x") };
 }
 
+// ─── Subscriber links: follow confirmation, unsubscribe, preferences, erasure ───
+
+/**
+ * Links made before the run (see public-posts.test.ts), each to a record chosen so that
+ * what the generators send with it changes nothing.
+ */
+export interface SubscriberLinks {
+  /** Real links whose POST changes something (it confirms, unsubscribes, erases): sent as they are only by GET; POSTs get forgeries of them. */
+  live: { follow: string; unsubscribe: string; erasure: string };
+  /** The preferences link of a subscriber who follows one campaign (followedCampaignId): POSTs with it send only forms that change nothing. */
+  preferences: string;
+  followedCampaignId: number;
+  /** Campaigns that subscriber does not follow, and ids of no campaign: stopping or resuming them changes nothing. */
+  otherCampaignIds: number[];
+  /** Real links whose POST changes nothing, whatever the body. */
+  inert: {
+    /** A confirmed follow's, an unsubscribed follow's, and an expired one whose follow has no emails left to resend. */
+    follow: string[];
+    /** Expired. */
+    erasure: string[];
+    /** Signed right, for a campaign the subscriber does not follow, an unknown or erased subscriber, or no campaign. */
+    unsubscribe: string[];
+    /** Signed right, for an unknown or an erased subscriber. */
+    preferences: string[];
+  };
+  /** Signed with another secret. */
+  foreign: string[];
+  /** The address of a subscriber who never confirmed a follow: asking for a preferences link for it sends nothing. */
+  unconfirmedEmail: string;
+}
+
+const TOKEN_UNITS = [...ALNUM, ..."ABCDEFGHIJKLMNOPQRSTUVWXYZ", "-", "_"];
+const tokenChars = (minLength: number, maxLength: number) => fc.string({ unit: fc.constantFrom(...TOKEN_UNITS), minLength, maxLength });
+
+/**
+ * A path segment that is `token` got slightly wrong: a character changed, cut short,
+ * lengthened, another case, another id in a signed link, its parts shuffled, doubled,
+ * thousands of characters long, or with an escape after it. Never one the router reads
+ * back as `token` (no ".data" or "/" suffix, no escape that decodes to the same text).
+ */
+export function forgeryOf(token: string): fc.Arbitrary<string> {
+  const parts = token.split(".");
+  const forms: fc.Arbitrary<string>[] = [
+    fc.tuple(fc.nat({ max: token.length - 1 }), fc.constantFrom(...TOKEN_UNITS)).map(([at, c]) => token.slice(0, at) + c + token.slice(at + 1)),
+    fc.integer({ min: 1, max: token.length - 1 }).map((cut) => token.slice(0, token.length - cut)),
+    tokenChars(1, 8).map((more) => token + more),
+    tokenChars(1, 8).map((more) => more + token),
+    fc.constantFrom(token.toUpperCase(), token.toLowerCase(), token + token, `${token}.`, `.${token}`),
+    fc.integer({ min: 200, max: 8_000 }).map((n) => token + "A".repeat(n)),
+    fc.constantFrom("%00", "%20", "%0d%0a", "%0D%0ABcc:%20x", "%FF", "%E0%A4%A", "%C3%28", "%u0041", "%2e", "+", "%2B").map((tail) => token + tail),
+  ];
+  if (parts.length > 1) {
+    const ids = ["0", "00", "-1", "+1", "01", "1e3", "0x1", " 1", "1.0", "9999999999", "99999999999999999999", "2147483648", ""];
+    forms.push(
+      fc.constantFrom(...ids).map((id) => [id, ...parts.slice(1)].join(".")),
+      fc.constantFrom(parts.slice(1).join("."), [...parts, "x"].join("."), [...parts].reverse().join("."), parts.join("..")),
+      fc.nat({ max: 1_000 }).map((n) => [String(Number(parts[0]) + n + 1), ...parts.slice(1)].join(".")),
+    );
+  }
+  return fc.oneof(...forms).filter((segment) => segment.length > 0 && decodesTo(segment) !== token);
+}
+
+/** `token` with one character percent-encoded: the same link, spelled differently (only for links whose use changes nothing). */
+function respelled(token: string): fc.Arbitrary<string> {
+  return fc.nat({ max: token.length - 1 }).map((at) => `${token.slice(0, at)}%${token.charCodeAt(at).toString(16).toUpperCase().padStart(2, "0")}${token.slice(at + 1)}`);
+}
+
+/** Any token for a link route's POST: forgeries of the live links, the inert ones (however spelled), foreign, other kinds', garbage. */
+function postTokens(live: string[], inert: string[], others: string[]): fc.Arbitrary<string> {
+  const choices: { weight: number; arbitrary: fc.Arbitrary<string> }[] = [
+    { weight: 4, arbitrary: fc.constantFrom(...live).chain(forgeryOf) },
+    { weight: 2, arbitrary: tokenSegment },
+    { weight: 1, arbitrary: fc.constantFrom(...others) },
+  ];
+  if (inert.length > 0) choices.push({ weight: 3, arbitrary: fc.oneof(fc.constantFrom(...inert), fc.constantFrom(...inert).chain(respelled), fc.constantFrom(...inert).chain(forgeryOf)) });
+  return fc.oneof(...choices);
+}
+
+/** After a link's token on a POST: nothing, the single-fetch suffix, a trailing slash, or a query. */
+const linkSuffix = fc.constantFrom("", "", ".data", "/", "?lang=es", "?index", "?lang=%FF", "?_data=%E0%A4%A");
+
+const FOLLOW_INTENTS = fc.oneof(fc.constantFrom("resend", "RESEND", "resend ", "confirm", "").map(text), nastyValue);
+
+/** POST /follow/:token. Why nothing is written: no token here confirms a pending follow, and none can have a confirmation resent. */
+export function followTokenCases(app: AppInfo, links: SubscriberLinks): fc.Arbitrary<FormPost> {
+  const others = [links.live.erasure, links.preferences, links.live.unsubscribe, ...links.foreign];
+  const path = fc.tuple(postTokens([links.live.follow], links.inert.follow, others), linkSuffix).map(([t, s]) => `/follow/${t}${s}`);
+  return formPosts(app, path, someFields({ intent: FOLLOW_INTENTS }), extraHeaders, "mostly sound");
+}
+
+/**
+ * POST /unsubscribe/:token (RFC 8058 one-click: a mail provider posts it without Origin or
+ * cookies). Why nothing is written: no token here is a live subscription's.
+ */
+export function unsubscribeCases(app: AppInfo, links: SubscriberLinks): fc.Arbitrary<FormPost> {
+  const others = [links.preferences, links.live.follow, links.live.erasure, ...links.inert.preferences, ...links.foreign];
+  const path = fc.tuple(postTokens([links.live.unsubscribe], links.inert.unsubscribe, others), linkSuffix).map(([t, s]) => `/unsubscribe/${t}${s}`);
+  const oneClick = fc.oneof(fc.constantFrom("One-Click", "one-click", "", "One-Click\r\nBcc: victim@example.com").map(text), nastyValue);
+  return formPosts(app, path, someFields({ "List-Unsubscribe": oneClick }), extraHeaders, "mostly sound");
+}
+
+/** POST /erase/:token. Why nothing is written: no token here is a live erasure link. */
+export function erasureCases(app: AppInfo, links: SubscriberLinks): fc.Arbitrary<FormPost> {
+  const others = [links.live.follow, links.preferences, links.live.unsubscribe, ...links.inert.follow, ...links.foreign];
+  const path = fc.tuple(postTokens([links.live.erasure], links.inert.erasure, others), linkSuffix).map(([t, s]) => `/erase/${t}${s}`);
+  return formPosts(app, path, someFields({ intent: fc.oneof(fc.constantFrom("erase", "confirm", "").map(text), nastyValue) }), extraHeaders, "mostly sound");
+}
+
+const PREFERENCE_INTENTS = ["stop", "resume", "stopAll", "locale", "erase"];
+const LOCALES = ["en", "es"];
+
+/** Whether the preferences form reads this campaign id as `id` (z.coerce.number: Number() of the text). */
+const readsAsId = (value: Value, id: number) => Number(decodedValue(value)) === id;
+/** Whether the preferences form reads this as any campaign id at all. */
+const readsAsSomeId = (value: Value) => {
+  const n = Number(decodedValue(value));
+  return Number.isInteger(n) && n > 0 && n <= 2_147_483_647;
+};
+
+const badCampaignId: fc.Arbitrary<Value> = fc
+  .oneof(fc.constantFrom("", " ", "0", "-1", "-0", "1.5", "abc", "2147483648", "99999999999", "1e999", "NaN", "Infinity", "1,2", "1 2", "１").map(text), nastyValue)
+  .filter((value) => !readsAsSomeId(value));
+
+/**
+ * Forms for the real preferences link that change nothing: an intent it does not know, a
+ * campaign id it cannot read, a language it does not offer, or stopping or resuming a
+ * campaign the subscriber does not follow (or resuming the one they follow, which is on).
+ * Never "stopAll", "erase", a language, or "stop" of the campaign followed: those write.
+ */
+function inertPreferenceForms(links: SubscriberLinks): fc.Arbitrary<Field[]> {
+  const badIntent = fc
+    .oneof(fc.constantFrom("STOP", "Stop", "stop ", " stop", "stopall", "stop_all", "ERASE", "erase ", "locale\u0000", "", "delete", "unsubscribe").map(text), nastyValue)
+    .filter((value) => !PREFERENCE_INTENTS.includes(decodedValue(value)));
+  const anyId = fc.oneof(fc.constantFrom(links.followedCampaignId, ...links.otherCampaignIds).map((id) => text(String(id))), nastyValue);
+  const anyLocale = fc.oneof(fc.constantFrom(...LOCALES).map(text), nastyValue);
+  const otherId = fc.oneof(
+    fc.constantFrom(...links.otherCampaignIds).map((id) => text(String(id))),
+    fc.constantFrom(...links.otherCampaignIds).map((id) => text(` ${id} `)),
+    fc.constantFrom(...links.otherCampaignIds).map((id) => text(`0${id}`)),
+  );
+  const forms = fc.oneof(
+    someFields({ intent: badIntent, campaignId: anyId, locale: anyLocale }).filter((fields) => {
+      const intent = fields.find(([name]) => name === "intent");
+      return intent === undefined || !PREFERENCE_INTENTS.includes(decodedValue(intent[1]));
+    }),
+    fc.record({ intent: fc.constantFrom("stop", "resume"), id: badCampaignId }).map(({ intent, id }): Field[] => [["intent", text(intent)], ["campaignId", id]]),
+    fc.record({ intent: fc.constantFrom("stop", "resume"), id: otherId }).map(({ intent, id }): Field[] => [["intent", text(intent)], ["campaignId", id]]),
+    fc.constant<Field[]>([["intent", text("resume")], ["campaignId", text(String(links.followedCampaignId))]]),
+    fc.oneof(fc.constantFrom("EN", "es ", "fr", "", "es\u0000", "español").map(text), nastyValue)
+      .filter((value) => !LOCALES.includes(decodedValue(value)))
+      .map((locale): Field[] => [["intent", text("locale")], ["locale", locale]]),
+  );
+  // Duplicates after the first (which the form reads) may say anything; junk never uses a name the form reads.
+  return fc
+    .tuple(forms, fc.array(fc.tuple(fc.constantFrom("intent", "campaignId", "locale"), nastyValue), { maxLength: 2 }), junkFields)
+    .map(([fields, again, junk]) => [
+      ...fields,
+      ...again.filter(([name]) => fields.some(([n]) => n === name)),
+      ...junk.filter(([name]) => !["intent", "campaignId", "locale"].includes(name)),
+    ])
+    .filter((fields) => {
+      // The form reads the first of each name: it must not come out as a stop of the campaign followed.
+      const first = (name: string) => fields.find(([n]) => n === name)?.[1];
+      const intent = first("intent");
+      const id = first("campaignId");
+      return !(intent && decodedValue(intent) === "stop" && id && readsAsId(id, links.followedCampaignId));
+    });
+}
+
+/**
+ * POST /preferences/:token. Why nothing is written: with the real link, a form that changes
+ * nothing (inertPreferenceForms); with any other token, any form, for a page that does not exist.
+ */
+export function preferencesCases(app: AppInfo, links: SubscriberLinks): fc.Arbitrary<FormPost> {
+  const anyForm = someFields({
+    intent: fc.oneof(fc.constantFrom(...PREFERENCE_INTENTS).map(text), nastyValue),
+    campaignId: fc.oneof(fc.constantFrom(links.followedCampaignId, ...links.otherCampaignIds).map((id) => text(String(id))), badCampaignId),
+    locale: fc.oneof(fc.constantFrom(...LOCALES).map(text), nastyValue),
+  });
+  const others = [links.live.unsubscribe, links.live.follow, links.live.erasure, ...links.inert.unsubscribe, ...links.foreign];
+  const real = formPosts(app, fc.constantFrom("", "?lang=es", "?index", "?lang=%FF").map((q) => `/preferences/${links.preferences}${q}`), inertPreferenceForms(links), extraHeaders, "mostly sound");
+  const otherToken = fc.tuple(postTokens([links.preferences], links.inert.preferences, others), linkSuffix).map(([t, s]) => `/preferences/${t}${s}`);
+  return fc.oneof({ weight: 1, arbitrary: real }, { weight: 1, arbitrary: formPosts(app, otherToken, anyForm, extraHeaders, "mostly sound") });
+}
+
+/**
+ * POST /preferences: "send me a fresh link". Why nothing is written: no address here belongs
+ * to someone who confirmed a follow (a malformed one, an unknown one, or one that never confirmed).
+ */
+export function preferencesLinkCases(app: AppInfo, links: SubscriberLinks): fc.Arbitrary<FormPost> {
+  const known = links.unconfirmedEmail;
+  const email = fc.oneof(
+    badEmail,
+    alnum(4, 12).map((local) => text(`fuzz.${local}@example.com`)),
+    fc.constantFrom(known, known.toUpperCase(), ` ${known} `, known.replace("@", "+tag@")).map(text),
+    nastyValue,
+  );
+  const path = fc.constantFrom("/preferences", "/preferences?index", "/preferences.data", "/preferences/", "/preferences?lang=es");
+  return formPosts(app, path, someFields({ email }), extraHeaders, "mostly sound");
+}
+
+/** A GET (or HEAD) of a page that takes a link's token or a campaign's slug. */
+export interface LinkGet {
+  method: "GET" | "HEAD";
+  path: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * GETs of every link page with real, forged and garbage tokens (mail scanners open links:
+ * a GET must change nothing, even with the live links), and of the campaign pages with
+ * odd queries. Why nothing is written: GETs only read.
+ */
+export function linkGetCases(app: AppInfo, links: SubscriberLinks): fc.Arbitrary<LinkGet> {
+  const byRoute: [string, string[]][] = [
+    ["/follow", [links.live.follow, ...links.inert.follow]],
+    ["/unsubscribe", [links.live.unsubscribe, ...links.inert.unsubscribe]],
+    ["/preferences", [links.preferences, ...links.inert.preferences]],
+    ["/erase", [links.live.erasure, ...links.inert.erasure]],
+  ];
+  const all = [...byRoute.flatMap(([, tokens]) => tokens), ...links.foreign];
+  const token = (own: string[]) =>
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...own) },
+      { weight: 1, arbitrary: fc.constantFrom(...own).chain(respelled) },
+      { weight: 3, arbitrary: fc.constantFrom(...own).chain(forgeryOf) },
+      // Another route's link, or one signed elsewhere.
+      { weight: 1, arbitrary: fc.constantFrom(...all) },
+      { weight: 1, arbitrary: tokenSegment },
+    );
+  const suffix = fc.constantFrom("", "", "", ".data", "/", "?lang=es", "?lang=%FF", "?index", "?_data=routes%2Fpreferences.%24token", `?x=${"y".repeat(4_000)}`);
+  const linkPath = fc
+    .constantFrom(...byRoute)
+    .chain(([route, own]) => fc.tuple(token(own), suffix).map(([t, s]) => `${route}/${t}${s}`));
+  const campaignQuery = fc.oneof(
+    fc.constantFrom("", "?page=2", "?page=0", "?page=-1", "?page=1e9", "?page=99999999999", "?page=%00", "?page=NaN", "?page=1&page=2", "?lang=es", "?lang=%E0%A4%A", "?page=%FF"),
+    garbageSegment.map((g) => `?page=${g}`),
+  );
+  const campaignPath = fc.oneof(
+    fc.tuple(fc.constantFrom(app.campaignSlug, app.archivedCampaignSlug), fc.constantFrom("", "/following", "/feed", ".data", "/following.data"), campaignQuery).map(([slug, page, q]) => `/campaigns/${slug}${page}${q}`),
+    fc.tuple(garbageSegment, fc.constantFrom("/feed", "/following")).map(([slug, page]) => `/campaigns/${slug}${page}`),
+    fc.constantFrom("/preferences", "/preferences?lang=es", "/preferences.data"),
+  );
+  return fc.record({
+    method: fc.constantFrom<"GET" | "HEAD">("GET", "GET", "HEAD"),
+    path: fc.oneof({ weight: 3, arbitrary: linkPath }, { weight: 1, arbitrary: campaignPath }),
+    headers: extraHeaders,
+  });
+}
+
+export function linkGetRequest(c: LinkGet): FetchRequest {
+  return { via: "fetch", method: c.method, path: c.path, headers: c.headers };
+}
+
+// ─── Organizer forms ────────────────────────────────────────────────────────────
+
+/** What the organizer cases need, made before the run (see public-posts.test.ts). */
+export interface OrganizerInfo {
+  /** Cookie header values: an organizer and a viewer of the organization running `campaignSlug`, and an organizer of another organization. */
+  cookies: { organizer: string; viewer: string; outsider: string };
+  campaignSlug: string;
+  /** Another campaign of the same organization. */
+  otherCampaignSlug: string;
+  /** A scheduled update of campaignSlug (cancelling it would write), one of otherCampaignSlug, and one of campaignSlug already published. */
+  scheduledUpdateId: number;
+  otherScheduledUpdateId: number;
+  publishedUpdateId: number;
+  petitionSlug: string;
+  /** The petition editor's form as it was saved. */
+  petitionForm: Field[];
+}
+
+/** Who sends an organizer request: the organizer (who may), or someone who may not. */
+type Who = "organizer" | "viewer" | "outsider" | "nobody" | "forged";
+
+function sessionHeaders(org: OrganizerInfo, who: Who, extra: Record<string, string> = {}): Record<string, string> {
+  const session = who === "nobody" ? null : who === "forged" ? `sanctuary_session=${"A".repeat(43)}` : org.cookies[who];
+  const cookie = [session, extra.Cookie].filter(Boolean).join("; ");
+  return { ...extra, ...(cookie ? { Cookie: cookie } : {}) };
+}
+
+/**
+ * First in a preview's fields, before intent=preview: a broken multipart body may drop,
+ * rename or turn into a file its first part, and a preview that lost its intent would save.
+ */
+const LEAD: Field = ["note", text("a field no form reads")];
+
+/** Extra headers for a request as the organizer (their session cookie kept first). */
+const asOrganizer = (org: OrganizerInfo) => extraHeaders.map((headers) => sessionHeaders(org, "organizer", headers));
+
+const UPDATE_NAMES = ["title", "body", "titleEs", "bodyEs", "when", "sendAt", "intent"];
+const UPDATE_CONTROLS = COMMENT_CONTROLS;
+
+/** "2026-12-01T09:00", `days` from now (UTC), as the datetime-local field sends it. */
+function localTime(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 16);
+}
+
+/** A campaign update the form would publish (so only the envelope, or who sends it, may refuse it). */
+const validUpdate: fc.Arbitrary<Field[]> = fc
+  .record({
+    title: fc.constantFrom("Council vote on Tuesday", "Actualización: ¡ganamos!", "Tab\tand 名前"),
+    body: fc.constantFrom("We won.", "**Bold** and a [link](https://example.org)\n\n- a\n- b", "<script>alert(1)</script>", "[x](javascript:alert(1))"),
+    es: fc.boolean(),
+    when: fc.constantFrom("now", "later", "blank"),
+    days: fc.integer({ min: 2, max: 300 }),
+  })
+  .map(({ title, body, es, when, days }) => {
+    const fields: Field[] = [["title", text(title)], ["body", text(body)]];
+    if (es) fields.push(["titleEs", text("Votación el martes")], ["bodyEs", text("Ganamos.")]);
+    if (when === "now") fields.push(["when", text("now")]);
+    else fields.push(["when", text(when === "later" ? "later" : "")], ["sendAt", text(localTime(days))]);
+    return fields;
+  });
+
+/** Text of min to max characters (ASCII when it is long: 20,000 CJK characters would be over the 64 KB body limit, a 413 before the schema). */
+const longText = (min: number, max: number) =>
+  fc.record({ repeat: max > 10_000 ? fc.constant("a") : fc.constantFrom("a", "é", "名"), times: fc.integer({ min, max }) }).map((v): Value => v);
+
+/** Text the update form refuses whatever else is in it. */
+const badUpdateText = (max: number) =>
+  fc.oneof(
+    fc.constantFrom("", "   ", "\r\n\t").map(text),
+    surround(fc.constantFrom(...UPDATE_CONTROLS)).map(text),
+    longText(max + 1, Math.min(max * 2, 30_000)),
+    surroundEscape(fc.constantFrom("%00", "%07", "%1B", "%7F", "%0B", "%0C")),
+  );
+
+const notSendAt = (value: Value) => !/^\s*[+-]?\d{4,6}-\d{2}-\d{2}T/.test(decodedValue(value));
+
+/** The one thing that makes an update invalid. Why nothing is written: the schema refuses it. */
+const badUpdate: fc.Arbitrary<{ bad: string; fields: Field[] }> = fc
+  .record({
+    base: validUpdate,
+    which: fc.constantFrom("title", "body", "titleEs", "bodyEs", "spanishHalf", "when", "sendAt"),
+    title: badUpdateText(200),
+    body: badUpdateText(20_000),
+    titleEs: fc.oneof(surround(fc.constantFrom(...UPDATE_CONTROLS)).map(text), longText(201, 2_000)),
+    bodyEs: fc.oneof(surround(fc.constantFrom(...UPDATE_CONTROLS)).map(text), longText(20_001, 25_000)),
+    half: fc.constantFrom("titleEs", "bodyEs"),
+    blankWhen: fc.boolean(),
+    when: fc.oneof(fc.constantFrom("LATER", "Now", "soon", "tomorrow", "1", "now\u0000", "later\u0007").map(text), nastyValue).filter((value) => !["", "now", "later"].includes(decodedValue(value).normalize("NFC").trim())),
+    sendAt: fc.oneof(
+      fc.constantFrom("", "  ", "2026-02-30T09:00", "2027-13-01T09:00", "2027-01-01T25:00", "2027-01-01T09:60", "2027-01-01", "09:00", "tomorrow", "+275760-09-13T00:00", "2027-01-01T09:00+25:00", "1e12").map(text),
+      fc.constantFrom("2020-01-01T00:00", "2000-01-01T00:00Z", localTime(-1), localTime(400), "2099-01-01T09:00", "9999-12-31T23:59").map(text),
+      nastyValue.filter(notSendAt),
+    ),
+  })
+  .map(({ base, which, title, body, titleEs, bodyEs, half, blankWhen, when, sendAt }) => {
+    const set = (fields: Field[], name: string, value: Value | null): Field[] => {
+      const rest = fields.filter(([n]) => n !== name);
+      return value === null ? rest : [...rest, [name, value]];
+    };
+    let fields = base;
+    switch (which) {
+      case "title":
+        fields = set(fields, "title", title);
+        break;
+      case "body":
+        fields = set(fields, "body", body);
+        break;
+      case "titleEs":
+        fields = set(set(fields, "titleEs", titleEs), "bodyEs", text("Texto"));
+        break;
+      case "bodyEs":
+        fields = set(set(fields, "bodyEs", bodyEs), "titleEs", text("Título"));
+        break;
+      case "spanishHalf":
+        fields = set(set(fields, "titleEs", null), "bodyEs", null);
+        fields = [...fields, [half, text("Sólo la mitad")]];
+        break;
+      case "when":
+        fields = set(fields, "when", when);
+        break;
+      case "sendAt":
+        // "later", or no choice with a time: the time must then be real, in the future and within a year.
+        // (No choice and no time means "now", which is valid.)
+        fields = set(set(fields, "when", text(blankWhen && decodedValue(sendAt).trim() !== "" ? "" : "later")), "sendAt", sendAt);
+        break;
+    }
+    return { bad: which, fields };
+  });
+
+/** POST /admin/campaigns/:slug/updates/new. Why nothing is written: see each case. */
+export function updateFormCases(app: AppInfo, org: OrganizerInfo): fc.Arbitrary<FormPost> {
+  const path = fc.tuple(fc.boolean(), fc.constantFrom("", "", "?index", "?lang=es")).map(([data, q]) => `/admin/campaigns/${org.campaignSlug}/updates/new${data ? ".data" : ""}${q}`);
+  const junk = junkFields.map((junk) => junk.filter(([name]) => !UPDATE_NAMES.includes(name)));
+  // The organizer, a form the schema refuses.
+  const invalid = formPosts(
+    app,
+    path,
+    // Duplicates only of names already there (the form reads the first): a duplicate must not fill in a missing half.
+    fc
+      .tuple(badUpdate, fc.array(fc.tuple(fc.constantFrom(...UPDATE_NAMES.slice(0, 6)), nastyValue), { maxLength: 2 }), junk)
+      .map(([{ fields }, again, j]) => [...fields, ...again.filter(([name]) => fields.some(([n]) => n === name)), ...j]),
+    asOrganizer(org),
+    "mostly sound",
+  );
+  // The organizer asks for a preview: rendered, never stored, whatever the fields hold.
+  const preview = formPosts(
+    app,
+    path,
+    fc.tuple(someFields({ title: nastyValue, body: fc.oneof(nastyValue, longText(1, 30_000)), titleEs: nastyValue, bodyEs: nastyValue, when: nastyValue, sendAt: nastyValue }), validUpdate).map(([fields, valid]): Field[] => [
+      LEAD,
+      ["intent", text("preview")],
+      ...fields.filter(([name]) => name !== "intent"),
+      ...valid,
+    ]),
+    asOrganizer(org),
+    "mostly sound",
+  );
+  // A valid update from someone who may not publish it; or from the organizer, but from another
+  // site, in a body that is not a form, or for a campaign that does not exist.
+  const refused = fc
+    .record({
+      how: fc.constantFrom<Who | "foreign origin" | "not a form" | "unknown campaign">("viewer", "outsider", "nobody", "forged", "foreign origin", "not a form", "unknown campaign"),
+      fields: validUpdate,
+      path,
+      encoding: fc.constantFrom<"urlencoded" | "multipart">("urlencoded", "multipart"),
+      foreign: foreignOrigin(app),
+      contentType: fc.constantFrom(...WRONG_CONTENT_TYPES),
+      slug: garbageSegment.filter((segment) => !app.campaignSlugs.has(decodesTo(segment) ?? "")),
+    })
+    .map(({ how, fields, path, encoding, foreign, contentType, slug }): FormPost => {
+      const post: FormPost = { path, origin: "same", encoding, fields, headers: sessionHeaders(org, "organizer") };
+      if (how === "foreign origin") return { ...post, origin: foreign };
+      if (how === "not a form") return { ...post, encoding: "urlencoded", contentType };
+      if (how === "unknown campaign") return { ...post, path: `/admin/campaigns/${slug}/updates/new` };
+      return { ...post, headers: sessionHeaders(org, how) };
+    });
+  return fc.oneof({ weight: 5, arbitrary: invalid }, { weight: 2, arbitrary: preview }, { weight: 3, arbitrary: refused });
+}
+
+/** The one digit-string the cancel form must never be sent with, as the organizer, for the scheduled update's campaign. */
+const cancels = (org: OrganizerInfo, intent: Value | undefined, id: Value | undefined) =>
+  intent !== undefined && id !== undefined && decodedValue(intent) === "cancel" && /^\d{1,9}$/.test(decodedValue(id)) && Number(decodedValue(id)) === org.scheduledUpdateId;
+
+/**
+ * POST /admin/campaigns/:slug/updates (the list's cancel button). Why nothing is written: an
+ * update id that is not this campaign's scheduled update, an intent that is not "cancel", or
+ * someone who may not cancel.
+ */
+export function cancelCases(app: AppInfo, org: OrganizerInfo): fc.Arbitrary<FormPost> {
+  const path = (slug: string) => fc.tuple(fc.boolean(), fc.constantFrom("", "?index", "?cancelled=1")).map(([data, q]) => `/admin/campaigns/${slug}/updates${data ? ".data" : ""}${q}`);
+  const id = fc.oneof(
+    fc.constantFrom("", "0", "-1", "1e3", "0x10", " 1", "1 ", "1234567890", "99999999999", "999999999", "1.0").map(text),
+    fc.constantFrom(org.otherScheduledUpdateId, org.publishedUpdateId).map((n) => text(String(n))),
+    fc.constantFrom(` ${org.scheduledUpdateId}`, `${org.scheduledUpdateId} `, `${org.scheduledUpdateId}.0`, `+${org.scheduledUpdateId}`, `${org.scheduledUpdateId}\u0000`).map(text),
+    nastyValue,
+  );
+  const intent = fc.oneof(fc.constantFrom("cancel", "cancel", "CANCEL", "cancel ", "delete", "").map(text), nastyValue);
+  const mine = formPosts(
+    app,
+    path(org.campaignSlug),
+    someFields({ intent, updateId: id }).filter((fields) => !cancels(org, fields.find(([n]) => n === "intent")?.[1], fields.find(([n]) => n === "updateId")?.[1])),
+    asOrganizer(org),
+    "mostly sound",
+  );
+  // The scheduled update's id, through another campaign's list or from someone who may not cancel it.
+  const validCancel: Field[] = [["intent", text("cancel")], ["updateId", text(String(org.scheduledUpdateId))]];
+  const elsewhere = fc
+    .record({ who: fc.constantFrom<Who>("organizer", "viewer", "outsider", "nobody", "forged"), p: path(org.otherCampaignSlug), own: path(org.campaignSlug), encoding: fc.constantFrom<"urlencoded" | "multipart">("urlencoded", "multipart") })
+    .map(({ who, p, own, encoding }): FormPost => ({ path: who === "organizer" ? p : own, origin: "same", encoding, fields: validCancel, headers: sessionHeaders(org, who) }));
+  return fc.oneof({ weight: 3, arbitrary: mine }, { weight: 1, arbitrary: elsewhere });
+}
+
+const STATUSES = ["draft", "open", "closed", "archived"];
+
+/** Whether the petition editor reads this as a goal (digits, commas, spaces and underscores; 1 to 100,000,000). */
+function goalIsValid(value: string): boolean {
+  const digits = value.trim().replace(/[,\s_]/g, "");
+  return /^\d+$/.test(digits) && Number(digits) >= 1 && Number(digits) <= 100_000_000;
+}
+
+/** One field of the petition editor's form that it refuses. */
+const badPetitionField: fc.Arbitrary<Field> = fc.oneof(
+  fc.oneof(fc.constantFrom("", "abc", "0", "-5", "1.5", "1e3", "99999999999999", "١٠٠").map(text), nastyValue).filter((v) => !goalIsValid(decodedValue(v))).map((v): Field => ["goal", v]),
+  fc.oneof(fc.constantFrom("OPEN", "deleted", "", "open ").map(text), nastyValue).filter((v) => !STATUSES.includes(decodedValue(v))).map((v): Field => ["status", v]),
+  fc.oneof(fc.constantFrom("LOCAL", "everyone", "").map(text), nastyValue).filter((v) => !["local", "fixed"].includes(decodedValue(v))).map((v): Field => ["targetRule", v]),
+  fc.constantFrom("0s", "59s", "31d", "abc", "-1h", "1h30", "h", "999999999d").map((v): Field => ["deliveryInterval", text(v)]),
+  fc.constantFrom("abc", "-1", "1.5", "1234567890", "1e3").map((v): Field => ["campaignId", text(v)]),
+  fc.constantFrom("", "   ").map((v): Field => ["titleEn", text(v)]),
+);
+
+/**
+ * POST /admin/petitions/:slug/edit with the milestone switch set to anything. Why nothing
+ * is written: another field is refused, it is a preview, or the sender may not edit.
+ */
+export function petitionEditCases(app: AppInfo, org: OrganizerInfo): fc.Arbitrary<FormPost> {
+  const path = fc.tuple(fc.boolean(), fc.constantFrom("", "?index", "?saved=1")).map(([data, q]) => `/admin/petitions/${org.petitionSlug}/edit${data ? ".data" : ""}${q}`);
+  const milestone = fc.option(fc.oneof(fc.constantFrom("1", "on", "", "0", "true", "false", "off").map(text), nastyValue), { nil: undefined });
+  const withSwitch = (fields: Field[], value: Value | undefined): Field[] => {
+    const rest = fields.filter(([name]) => name !== "milestoneUpdates");
+    return value === undefined ? rest : [...rest, ["milestoneUpdates", value]];
+  };
+  const invalid = formPosts(
+    app,
+    path,
+    fc.tuple(badPetitionField, milestone).map(([[name, value], m]): Field[] => {
+      const fields = withSwitch(org.petitionForm, m).filter(([n]) => n !== name);
+      return [...fields, [name, value]];
+    }),
+    asOrganizer(org),
+    "mostly sound",
+  );
+  const preview = formPosts(
+    app,
+    path,
+    fc.tuple(milestone, fc.array(fc.tuple(fc.constantFrom("titleEn", "bodyEn", "summaryEn", "goal"), nastyValue), { maxLength: 3 })).map(([m, more]): Field[] => [
+      LEAD,
+      ["intent", text("preview")],
+      ...more,
+      ...withSwitch(org.petitionForm, m).filter(([name]) => name !== "intent"),
+    ]),
+    asOrganizer(org),
+    "mostly sound",
+  );
+  const refused = fc
+    .record({ who: fc.constantFrom<Who>("viewer", "outsider", "nobody", "forged"), m: milestone, path })
+    .map(({ who, m, path }): FormPost => ({ path, origin: "same", encoding: "urlencoded", fields: withSwitch(org.petitionForm, m ?? text("1")), headers: sessionHeaders(org, who) }));
+  return fc.oneof({ weight: 3, arbitrary: invalid }, { weight: 1, arbitrary: preview }, { weight: 1, arbitrary: refused });
+}
+
 // ─── Raw sockets: what fetch cannot send ───────────────────────────────────────
 
 export type RawCase =
@@ -696,7 +1321,7 @@ export type RawCase =
 
 /** One of the public POSTs with a body that is invalid on its own (so framing is all that is under test). */
 export interface RawBase {
-  endpoint: "sign" | "confirm" | "locale";
+  endpoint: "sign" | "confirm" | "locale" | "follow" | "unsubscribe";
   origin: boolean;
 }
 
@@ -787,7 +1412,7 @@ const REQUEST_LINES = [
 ];
 
 export const rawCases: fc.Arbitrary<RawCase> = (() => {
-  const base = fc.record({ endpoint: fc.constantFrom<RawBase["endpoint"]>("sign", "confirm", "locale"), origin: fc.boolean() });
+  const base = fc.record({ endpoint: fc.constantFrom<RawBase["endpoint"]>("sign", "confirm", "locale", "follow", "unsubscribe"), origin: fc.boolean() });
   return fc.oneof(
     fc.record({ kind: fc.constant("host" as const), host: fc.constantFrom(...HOSTS), base }),
     fc.record({ kind: fc.constant("x-forwarded-host" as const), value: fc.constantFrom(...HOSTS), base }),
@@ -800,16 +1425,24 @@ export const rawCases: fc.Arbitrary<RawCase> = (() => {
   );
 })();
 
-/** A body the endpoint refuses on its own: a signature without a valid email, an unknown token, an unknown locale. */
+/** A body the endpoint refuses on its own: a signature or follow without a valid email, an unknown token, an unknown locale. */
 function rawBaseRequest(base: RawBase, app: AppInfo): { target: string; body: Buffer } {
-  const body =
-    base.endpoint === "sign"
-      ? urlencodedBody([["firstName", text("Ana")], ["lastName", text("x\r\nBcc: victim@example.com")], ["email", text("not-an-email")], ["postalCode", text("94110")]])
-      : base.endpoint === "confirm"
-        ? Buffer.from("intent=resend")
-        : Buffer.from("locale=xx&returnTo=%2F");
-  const target = base.endpoint === "sign" ? `/petitions/${app.openSlug}` : base.endpoint === "confirm" ? `/confirm/${"A".repeat(43)}` : "/locale";
-  return { target, body };
+  switch (base.endpoint) {
+    case "sign":
+      return {
+        target: `/petitions/${app.openSlug}`,
+        body: urlencodedBody([["firstName", text("Ana")], ["lastName", text("x\r\nBcc: victim@example.com")], ["email", text("not-an-email")], ["postalCode", text("94110")]]),
+      };
+    case "confirm":
+      return { target: `/confirm/${"A".repeat(43)}`, body: Buffer.from("intent=resend") };
+    case "locale":
+      return { target: "/locale", body: Buffer.from("locale=xx&returnTo=%2F") };
+    case "follow":
+      return { target: `/campaigns/${app.campaignSlug}`, body: urlencodedBody([["firstName", text("x\r\nBcc: victim@example.com")], ["email", text("not-an-email")]]) };
+    case "unsubscribe":
+      // Shaped like a real link (subscriber.campaign.mac), signed by no one.
+      return { target: `/unsubscribe/1.1.${"A".repeat(22)}`, body: Buffer.from("List-Unsubscribe=One-Click") };
+  }
 }
 
 export function rawCaseRequest(c: RawCase, app: AppInfo): HttpRequest {

@@ -73,6 +73,26 @@ describe("reported issues found by fuzzing", () => {
     const res = await app.get("/dev/mail/2147483648");
     expect(res.status).toBe(404);
   });
+
+  pinned(KNOWN_ISSUES.abortedRenderLogs)("a page that Node cuts off (a 400 for Transfer-Encoding: identity) logs nothing: abortedRenderLogs", async () => {
+    const spy = quietErrors();
+    try {
+      const host = new URL(app.url).host;
+      for (const target of [`/unsubscribe/1.1.${"A".repeat(22)}`, "/"]) {
+        const bytes = rawRequest({
+          target,
+          headers: [["Host", host], ["Content-Type", "application/x-www-form-urlencoded"], ["Transfer-Encoding", "identity"]],
+          body: Buffer.from("List-Unsubscribe=One-Click"),
+        });
+        expect(statusLines(await rawExchange(bytes)), target).toEqual([400]);
+      }
+      // The log line comes from the render that goes on after the connection closed.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(spy.mock.calls.map((args) => String(args[0]))).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });
 
 const sign = `/petitions/${SEEDED_PETITION}`;

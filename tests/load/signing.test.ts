@@ -18,6 +18,7 @@ import {
   type ServerProcess,
 } from "../support/processes";
 import { confirmLink, startSmtpSink, type CapturedMail, type SmtpSink } from "../support/smtp";
+import { checkFollows, describeTimed, FOLLOW_CONFIRM_SUBJECT, FOLLOW_REMINDER_SUBJECT, runCampaignTraffic, signInOrganizer } from "./campaign-traffic";
 
 // `npm run test:load` (LOAD=1): the real web server and a real BullMQ worker as child
 // processes, on a fresh database in the shared PostgreSQL and a random prefix in the
@@ -28,12 +29,19 @@ import { confirmLink, startSmtpSink, type CapturedMail, type SmtpSink } from "..
 // another case, and every 5 s the next 20 slots go out at once as 20 identical
 // submissions. Meanwhile LOAD_POLLERS (default 200) keep-alive clients poll the count
 // API, each LOAD_POLL_RATE times a second (default 1; "max" = as fast as they can).
+// Beside them, on the same server (campaign-traffic.ts): campaign pages and feeds read
+// LOAD_READ_RATE times a second (default 10), follow requests LOAD_FOLLOW_RATE a second
+// (default 5; 5 % of them repeats), and a signed-in organizer loading the petition's
+// dashboard every 2 s and exporting its signers as CSV every LOAD_EXPORT_EVERY s (default 15).
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 120);
 const RATE = Number(process.env.LOAD_RATE ?? 50);
 const POLLERS = Number(process.env.LOAD_POLLERS ?? 200);
 const POLL_RATE = process.env.LOAD_POLL_RATE ?? "1";
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const READ_RATE = Number(process.env.LOAD_READ_RATE ?? 10);
+const FOLLOW_RATE = Number(process.env.LOAD_FOLLOW_RATE ?? 5);
+const EXPORT_EVERY = Number(process.env.LOAD_EXPORT_EVERY ?? 15);
 const DUPLICATE_SHARE = 0.05;
 const BURST_SIZE = 20;
 const BURST_EVERY_SECONDS = 5;
@@ -55,6 +63,7 @@ let database: TestDatabase;
 let smtp: SmtpSink;
 let server: ServerProcess;
 let worker: ChildHandle;
+let organizerCookie: string;
 const prefix = `load-${randomBytes(6).toString("hex")}`;
 
 /** The same address with its case changed at random (the app folds case). */
@@ -172,7 +181,7 @@ function reminderBound(requests: { sentAt: number; doneAt: number }[], cooldownM
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 1 : 0) : "-");
 
-describe.skipIf(!process.env.LOAD)(`signing under load (${RATE}/s for ${SECONDS} s, ${POLLERS} pollers)`, () => {
+describe.skipIf(!process.env.LOAD)(`signing under load (${RATE}/s for ${SECONDS} s, ${POLLERS} pollers; ${FOLLOW_RATE} follows/s, ${READ_RATE} campaign reads/s, an organizer)`, () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     smtp = await startSmtpSink();
@@ -186,6 +195,7 @@ describe.skipIf(!process.env.LOAD)(`signing under load (${RATE}/s for ${SECONDS}
     };
     server = await startServer(vars);
     worker = await startWorker({ ...vars, APP_URL: server.url });
+    organizerCookie = await signInOrganizer(database.db, server, `load-organizer.${prefix}@example.net`);
   });
 
   afterAll(async () => {
@@ -210,6 +220,17 @@ describe.skipIf(!process.env.LOAD)(`signing under load (${RATE}/s for ${SECONDS}
     const loadBefore = os.loadavg()[0];
     const cpuBefore = { web: cpuSeconds(server.pid), worker: cpuSeconds(worker.pid), test: process.cpuUsage() };
     const polling = poll(apiUrl, SECONDS).catch((error: Error) => error);
+    const campaignTraffic = runCampaignTraffic({
+      server,
+      seconds: SECONDS,
+      followRate: FOLLOW_RATE,
+      readRate: READ_RATE,
+      dashboardEverySeconds: 2,
+      exportEverySeconds: EXPORT_EVERY,
+      organizerCookie,
+      petitionSlug: SEEDED_PETITION,
+      runId,
+    });
     const started = performance.now();
     for (let slot = 0; slot < total; ) {
       const due = started + (slot * 1000) / RATE;
@@ -239,6 +260,7 @@ describe.skipIf(!process.env.LOAD)(`signing under load (${RATE}/s for ${SECONDS}
     const signingSeconds = (performance.now() - started) / 1000;
     const pollResult = await polling;
     if (pollResult instanceof Error) throw pollResult;
+    const side = await campaignTraffic;
     const polled = pollResult;
     const testCpu = process.cpuUsage(cpuBefore.test);
     const cpu = {
@@ -270,8 +292,14 @@ describe.skipIf(!process.env.LOAD)(`signing under load (${RATE}/s for ${SECONDS}
     const drainStarted = performance.now();
     await smtp.waitFor(isConfirmation, rows.length, 300_000);
     await smtp.waitFor(isReminder, expectedReminders, 60_000);
+    const followAddresses = new Set(side.follows.filter((f) => f.status === 302).map((f) => f.email.toLowerCase()));
+    const isFollowConfirmation = (m: CapturedMail) => m.subject.startsWith(FOLLOW_CONFIRM_SUBJECT) && followAddresses.has(m.to.toLowerCase());
+    await smtp.waitFor(isFollowConfirmation, followAddresses.size, 120_000);
+    const expectedFollowReminders = (await checkFollows(database.db, side, smtp.messages, runId)).expectedReminders;
+    await smtp.waitFor((m) => m.subject.startsWith(FOLLOW_REMINDER_SUBJECT), expectedFollowReminders, 60_000);
     const drainSeconds = (performance.now() - drainStarted) / 1000;
     await sleep(3_000); // anything sent twice would arrive now
+    const follows = await checkFollows(database.db, side, smtp.messages, runId);
     const confirmations = smtp.messages.filter(isConfirmation);
     const reminders = smtp.messages.filter(isReminder);
     const perAddress = (mails: CapturedMail[]) => {
@@ -336,6 +364,11 @@ describe.skipIf(!process.env.LOAD)(`signing under load (${RATE}/s for ${SECONDS}
         `  5xx answers     ${[...new Set(samples5xx)].slice(0, 3).join("\n                  ") || "none"}`,
         `  logged errors   web: ${errorLines(server)}; worker: ${errorLines(worker)}`,
         `  count API       ${apiCount} (rows ${rows.length}, confirmed ${confirmedRows.n}) after ${fmt(countLagMs)} ms`,
+        `  campaign reads  ${describeTimed(side.reads)}`,
+        `  follows         ${describeTimed(side.follows)}; repeats ${side.follows.filter((f) => f.repeat).length}`,
+        `  follow rows     ${follows.stored.length} (${follows.accepted.size} distinct address+campaign accepted, ${follows.notPending} not pending); ${[...follows.confirmationsTo.values()].reduce((a, b) => a + b, 0)} confirmations to ${follows.confirmationsTo.size} addresses, ${follows.reminders} reminders (database: ${follows.expectedReminders})`,
+        `  dashboard       ${describeTimed(side.dashboards)}`,
+        `  CSV exports     ${describeTimed(side.exports)}; rows ${side.exports.map((e) => e.rows).join(", ")}`,
         ``,
       ].join("\n"),
     );
@@ -360,5 +393,21 @@ describe.skipIf(!process.env.LOAD)(`signing under load (${RATE}/s for ${SECONDS}
     expect([...confirmStatus.keys()], "every confirmation answers 200 'confirmed'").toEqual([200]);
     expect(Number(confirmedRows.n)).toBe(rows.length);
     expect(apiCount).toBe(rows.length);
+
+    // Campaigns and the organizer, beside signing: no 5xx, each follow stored once and mailed once.
+    const failed = (entries: { status: number }[]) => entries.filter((e) => e.status === 0 || e.status >= 500);
+    expect(failed(side.reads).slice(0, 5), "campaign reads without an answer or 5xx").toEqual([]);
+    expect(side.reads.filter((r) => r.status !== 200).slice(0, 5), "every campaign read answers 200").toEqual([]);
+    expect(failed(side.follows).slice(0, 5), "follows without an answer or 5xx").toEqual([]);
+    expect(side.follows.filter((f) => f.status !== 302).slice(0, 5), "every follow answers 302").toEqual([]);
+    expect([...follows.stored].sort()).toEqual([...follows.accepted].sort());
+    expect(follows.notPending, "follows not pending").toBe(0);
+    expect([...follows.confirmationsTo].filter(([, n]) => n !== 1), "follow addresses with other than one confirmation").toEqual([]);
+    expect(follows.confirmationsTo.size).toBe(follows.stored.length);
+    expect(follows.remindersOff, "follow reminders mailed ≠ queued").toEqual([]);
+    expect(side.dashboards.filter((d) => d.status !== 200), "every dashboard load answers 200").toEqual([]);
+    expect(side.exports.filter((e) => e.status !== 200), "every export answers 200").toEqual([]);
+    expect(side.exports.length, "exports while signing").toBeGreaterThan(0);
+    expect(side.exports.filter((e) => e.rows > rows.length), "an export with more signers than were stored").toEqual([]);
   });
 });

@@ -40,6 +40,14 @@ export const KNOWN_ISSUES = {
   localeReturnToTab: false,
   /** GET /dev/mail/<integer above 2^31-1> answers 500 (Postgres: value out of range for type integer). */
   devMailIdOverflow: false,
+  /**
+   * A page still streaming when its connection is gone is logged (console.error "The
+   * destination stream errored while writing data.", app/entry.server.tsx onError): e.g. a
+   * POST with "Transfer-Encoding: identity" to a route that answers without reading the body
+   * (the one-click unsubscribe, a page with no action), which Node answers 400 and closes
+   * while Remix renders. Anyone can fill the log with it; the client got its 400.
+   */
+  abortedRenderLogs: false,
 };
 
 // ─── Values and bodies ──────────────────────────────────────────────────────────
@@ -357,8 +365,14 @@ export function describeOutcome(outcome: Outcome): string {
 
 export interface LoggedError {
   text: string;
-  /** A known issue (KNOWN_ISSUES.remixLogs4xx) rather than a new problem. */
+  /** A known issue (KNOWN_ISSUES.remixLogs4xx, abortedRenderLogs) rather than a new problem. */
   known: boolean;
+}
+
+/** Whether console.error arguments are React failing to stream a page into a closed connection (KNOWN_ISSUES.abortedRenderLogs). */
+export function isAbortedRenderLog(args: unknown[]): boolean {
+  const [first] = args;
+  return first instanceof Error && first.message === "The destination stream errored while writing data.";
 }
 
 /**
@@ -396,7 +410,7 @@ export class ConsoleErrorLog {
     this.original = console.error;
     const original = this.original;
     console.error = (...args: unknown[]) => {
-      const known = KNOWN_ISSUES.remixLogs4xx && isRemix4xxLog(args);
+      const known = (KNOWN_ISSUES.remixLogs4xx && isRemix4xxLog(args)) || (KNOWN_ISSUES.abortedRenderLogs && isAbortedRenderLog(args));
       this.entries.push({ text: args.map((a) => (typeof a === "string" ? a : inspect(a, { depth: 2 }))).join(" "), known });
       if (!known) original(...args);
     };
