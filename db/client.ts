@@ -12,12 +12,39 @@ export interface DatabaseOptions {
   databaseUrl?: string;
   dataDir?: string;
   poolSize?: number;
+  /** Connections for long statements (CSV exports by COPY); see longStatementPool. */
+  longPoolSize?: number;
 }
 
 export interface DatabaseHandle {
   db: Database;
   kind: "postgres" | "pglite";
   close(): Promise<void>;
+}
+
+/*
+ * The pool of long statements, by the Kysely instance it belongs to (so code
+ * that is handed `db` can find it without another service to pass around).
+ * Created on first use: a server that never exports holds no extra connection.
+ * The map lives on globalThis because this module runs twice in one server:
+ * server.ts opens the database with this file, and the Remix build, whose
+ * routes ask for the pool, bundles its own copy.
+ */
+const LONG_POOLS = Symbol.for("sanctuary.db.longStatementPools");
+const longPools: WeakMap<Database, () => pg.Pool> = ((globalThis as { [LONG_POOLS]?: WeakMap<Database, () => pg.Pool> })[LONG_POOLS] ??= new WeakMap());
+
+/**
+ * A second, small pool on the same database for statements that may rightly
+ * run for minutes (a CSV export by COPY of a million rows to a slow client),
+ * or null on PGlite. The request pool's limits would end them: its
+ * statement_timeout (15 s) and pg's client-side query_timeout (20 s), which
+ * pg applies to a COPY stream too. This pool sets neither; a user of it sets
+ * `statement_timeout = 0` on the connection it checks out. Its size bounds
+ * how many such statements run at once, and keeps them from taking the
+ * request pool's connections.
+ */
+export function longStatementPool(db: Database): pg.Pool | null {
+  return longPools.get(db)?.() ?? null;
 }
 
 // pg returns int8 and numeric as strings; counts are cast to int in SQL instead (PGlite returns numbers).
@@ -49,7 +76,28 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       client.on("error", () => {});
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
-    return { db, kind: "postgres", close: () => db.destroy() };
+    let long: pg.Pool | null = null;
+    longPools.set(db, () => {
+      if (long) return long;
+      long = new pg.Pool({
+        connectionString: options.databaseUrl,
+        max: options.longPoolSize ?? 3,
+        connectionTimeoutMillis: 3_000,
+        idleTimeoutMillis: 10_000,
+        application_name: "sanctuary-long",
+      });
+      long.on("error", (error) => console.error(`[db] idle client error (long statements): ${error.message}`));
+      long.on("connect", (client) => client.on("error", () => {}));
+      return long;
+    });
+    return {
+      db,
+      kind: "postgres",
+      close: async () => {
+        await db.destroy();
+        await (long as pg.Pool | null)?.end();
+      },
+    };
   }
   const dataDir = path.resolve(options.dataDir ?? "./data");
   mkdirSync(dataDir, { recursive: true });

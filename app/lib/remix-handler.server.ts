@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { createReadableStreamFromReadable, createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
 
@@ -13,17 +12,35 @@ import type { NextFunction, Request as ExpressRequest, Response as ExpressRespon
  * Writes the body chunk by chunk, waiting for "drain" when the client is behind,
  * and flushing each chunk through compression (so a streamed page or export
  * reaches the client as it is made, not when gzip's buffer fills).
+ *
+ * The client leaving cancels the reader, which ends a pending read at once.
+ * No Promise.race against a promise of "close": each race leaves a reaction
+ * on that promise, holding the race's result, until the response closes;
+ * for a streamed export that kept every chunk sent (a 155 MB export, 155 MB
+ * more memory).
  */
 async function sendBody(body: ReadableStream<Uint8Array>, res: ExpressResponse & { flush?: () => void }) {
   const reader = body.getReader();
-  const closed = new Promise<"closed">((resolve) => res.once("close", () => resolve("closed")));
+  let gone = false;
+  let wake: (() => void) | null = null;
+  const onClose = () => {
+    gone = true;
+    wake?.();
+    reader.cancel(new Error("client went away")).catch(() => undefined);
+  };
+  res.once("close", onClose);
+  // One "drain" listener for the whole body, not one per wait: compression hands res.on("drain") to its gzip
+  // stream but not res.removeListener, so a listener added per wait (events.once) would never be removed.
+  res.on("drain", () => wake?.());
   try {
     for (;;) {
-      const next = await Promise.race([reader.read(), closed]);
-      if (next === "closed") throw new Error("client went away");
+      const next = await reader.read();
+      if (gone) throw new Error("client went away");
       if (next.done) break;
       if (!res.write(next.value)) {
-        if ((await Promise.race([once(res, "drain"), closed])) === "closed") throw new Error("client went away");
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+        if (gone) throw new Error("client went away");
       }
       res.flush?.();
     }
@@ -31,6 +48,8 @@ async function sendBody(body: ReadableStream<Uint8Array>, res: ExpressResponse &
   } catch (error) {
     await reader.cancel(error).catch(() => undefined);
     throw error;
+  } finally {
+    res.removeListener("close", onClose);
   }
 }
 

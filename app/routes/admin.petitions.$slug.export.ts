@@ -2,12 +2,12 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { can, requireOrganizer } from "~/lib/auth.server";
 import { guard } from "~/lib/http.server";
 import { requirePetition } from "~/models/admin-petitions.server";
-import { csvDownloadHeaders, exportFileName, exportSignaturesCsv, plainTextErrors, plainTextResponse } from "~/models/export.server";
+import { csvDownloadHeaders, exportFileName, openSignaturesExport, plainTextErrors, plainTextResponse } from "~/models/export.server";
 import { parseExportFilters } from "~/validation/export.server";
 
 /**
  * GET /admin/petitions/:slug/export?status=&from=&to=&state=&optedIn= — the
- * petition's signers as a CSV, streamed page by page and audited when it ends.
+ * petition's signers as a CSV, streamed as the client reads and audited when it ends.
  * Organizers and owners (and admins); a viewer gets 403, another
  * organization's petition is a 404, a bad filter a 400 that says which.
  */
@@ -21,7 +21,7 @@ export const loader = /* @__PURE__ */ guard(({ request, params, context }: Loade
     }
     const filters = parseExportFilters(new URL(request.url).searchParams);
     if (!filters.ok) return plainTextResponse(400, `Bad export filter: ${filters.message}.`);
-    const body = exportSignaturesCsv(db, { organizer, petition, filters: filters.value, signal: request.signal });
+    const body = await openSignaturesExport(db, { organizer, petition, filters: filters.value, signal: request.signal });
     return new Response(body, { headers: csvDownloadHeaders(exportFileName(petition.slug, "signatures")) });
   }),
 );

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { can, requireOrganizer } from "~/lib/auth.server";
 import { guard } from "~/lib/http.server";
 import { requirePetition } from "~/models/admin-petitions.server";
-import { csvDownloadHeaders, exportDeliveredCsv, exportFileName, findExportTarget, plainTextErrors, plainTextResponse } from "~/models/export.server";
+import { csvDownloadHeaders, exportFileName, findExportTarget, openDeliveredExport, plainTextErrors, plainTextResponse } from "~/models/export.server";
 import { parseTargetId } from "~/validation/export.server";
 
 const NOT_FOUND = "We could not find that official for this petition.";
@@ -24,7 +24,7 @@ export const loader = /* @__PURE__ */ guard(({ request, params, context }: Loade
     const targetId = parseTargetId(params.targetId);
     const target = targetId === null ? null : await findExportTarget(db, petition, targetId);
     if (!target) return plainTextResponse(404, NOT_FOUND);
-    const body = exportDeliveredCsv(db, { organizer, petition, target, signal: request.signal });
+    const body = await openDeliveredExport(db, { organizer, petition, target, signal: request.signal });
     return new Response(body, { headers: csvDownloadHeaders(exportFileName(petition.slug, "official", target.id)) });
   }),
 );

@@ -2,11 +2,15 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { sql, type Kysely } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportSignaturesCsv, SIGNATURE_EXPORT_HEADER } from "../../app/models/export.server";
 import { loadOrganizer } from "../../app/models/organizers.server";
+import type { ExportFilters } from "../../app/validation/export.server";
+import { longStatementPool } from "../../db/client";
 import type { DB, SignatureStatus } from "../../db/schema";
 import { startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, type TestDatabase } from "../support/db";
@@ -529,6 +533,234 @@ describe("GET /admin/petitions/:slug/officials/:targetId/export", () => {
   });
 });
 
+describe("export by COPY on Postgres", () => {
+  const longPool = () => longStatementPool(app.services.db)!;
+  /** Export connections checked out (not idle) right now. */
+  const exportConnectionsInUse = () => longPool().totalCount - longPool().idleCount;
+  /** This database's export backends that are running or waiting on a statement. */
+  async function busyExportBackends(): Promise<number> {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and application_name = 'sanctuary-long' and state <> 'idle'`.execute(database.db);
+    return rows[0].n;
+  }
+  const scoped = (petition: { id: number; slug: string; organizationId: number }) => ({ ...petition, status: "open", goal: 0, campaignId: null, title: "" });
+
+  it("writes the same bytes as the page-by-page export, for every cell a spreadsheet or a CSV reader could trip on", async () => {
+    const petition = await createPetition(database.db);
+    const tricky = [
+      "",
+      "plain",
+      " leading space",
+      "'already quoted",
+      "=SUM(A1:A9)",
+      "+1",
+      "-",
+      "@here",
+      "\tTab",
+      "\rCR",
+      "\nLF first",
+      "line one\nline two",
+      "crlf\r\ninside",
+      "trailing LF\n",
+      '"',
+      '""',
+      'say "no"',
+      ",",
+      "a,b",
+      "\\.",
+      "back\\slash",
+      "Zoë Đặng ¡Sí!",
+      "=",
+      "x=1",
+    ];
+    const n = tricky.length;
+    for (let i = 0; i < n; i++) {
+      const at = (k: number) => tricky[(i + k) % n];
+      await sign(database.db, petition.id, {
+        firstName: at(0),
+        lastName: at(1),
+        email: `${at(2)}#${i}@example.com`,
+        zip: at(3),
+        city: at(4),
+        county: at(5),
+        state: at(6),
+        comment: i % 5 === 0 ? null : at(7),
+        source: i % 4 === 0 ? null : at(8),
+        optIn: i % 2 === 0,
+        status: i % 7 === 3 ? "pending" : "confirmed",
+        flaggedReason: i % 6 === 5 ? 'limit, "burst"' : null,
+        createdAt: new Date(Date.UTC(2026, 10, 1, 0, 0, i, i)),
+      });
+    }
+    const account = (await loadOrganizer(database.db, organizer.organizerId))!;
+    const paged = async (filters: ExportFilters) =>
+      Buffer.from(
+        await new Response(exportSignaturesCsv(database.db, { organizer: account, petition: scoped(petition), filters, pageRows: 7 })).arrayBuffer(),
+      );
+    for (const [query, filters] of [
+      ["?status=all", { status: "all" }],
+      ["", { status: "confirmed" }],
+      ["?status=all&optedIn=yes&from=2026-11-01", { status: "all", optedIn: "yes", from: "2026-11-01" }],
+    ] as const) {
+      const copied = Buffer.from(await (await app.get(exportUrl(petition.slug, query), { Cookie: organizer.cookie })).arrayBuffer());
+      const expected = await paged(filters);
+      expect(copied.toString("utf8"), query).toBe(expected.toString("utf8"));
+      expect(copied.equals(expected), query).toBe(true);
+    }
+    // The exports above were read by COPY, on the export connections, and counted right.
+    expect(longPool().totalCount).toBeGreaterThan(0);
+    const entries = await auditEntries("export.signatures", petition.slug);
+    const all = entries.find((entry) => (entry.details as { filters: ExportFilters }).filters.status === "all")!;
+    expect(all.details).toMatchObject({ rows: n, outcome: "complete" });
+    expect((await exportRows(await app.get(exportUrl(petition.slug, "?status=all"), { Cookie: organizer.cookie }))).length).toBe(n);
+  });
+
+  it("leaves erased signers out of both exports", async () => {
+    const petition = await createPetition(database.db);
+    const kept = await sign(database.db, petition.id, { firstName: "Kept" });
+    const erased = await sign(database.db, petition.id, { firstName: "Erased" });
+    await database.db.updateTable("signatures").set({ erased_at: new Date() }).where("id", "=", erased).execute();
+    const names = async (query: string) =>
+      (await exportRows(await app.get(exportUrl(petition.slug, query), { Cookie: organizer.cookie }))).map((row) => row["First name"]);
+    expect(await names("")).toEqual(["Kept"]);
+    expect(await names("?status=all")).toEqual(["Kept"]);
+    const account = (await loadOrganizer(database.db, organizer.organizerId))!;
+    const pagedText = await new Response(
+      exportSignaturesCsv(database.db, { organizer: account, petition: scoped(petition), filters: { status: "all" }, pageRows: 10 }),
+    ).text();
+    expect(pagedText).toContain("Kept");
+    expect(pagedText).not.toContain("Erased");
+
+    const target = await database.db
+      .insertInto("targets")
+      .values({ organization_id: petition.organizationId, name: "Mayor Erasure", office: "Mayor", level: "city", jurisdiction: `Erasetown ${randomBytes(3).toString("hex")}`, state: "CA", email: "mayor.erasure@example.org" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const delivery = await database.db
+      .insertInto("deliveries")
+      .values({ petition_id: petition.id, target_id: target.id, status: "sent", signature_count: 2, sent_at: new Date("2026-11-22T09:00:00.000Z") })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await database.db
+      .insertInto("delivery_signatures")
+      .values([kept, erased].map((signatureId) => ({ target_id: target.id, signature_id: signatureId, delivery_id: delivery.id })))
+      .execute();
+    const delivered = await exportRows(await app.get(`/admin/petitions/${petition.slug}/officials/${target.id}/export`, { Cookie: organizer.cookie }), [
+      "Delivery",
+      "Delivered at",
+      ...HEADER,
+    ]);
+    expect(delivered.map((row) => row["First name"])).toEqual(["Kept"]);
+    const [entry] = await auditEntries("export.delivered", petition.slug);
+    expect(entry.details).toMatchObject({ rows: 1, outcome: "complete" });
+  });
+
+  it("keeps only a few chunks in memory, not what it has sent; and gives the connection back and stops the COPY when the client leaves", async () => {
+    const petition = await createPetition(database.db);
+    await signMany(database.db, petition.id, 200_000);
+    expect(exportConnectionsInUse()).toBe(0);
+    v8.setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    gc();
+    const buffersBefore = process.memoryUsage().arrayBuffers;
+    const controller = new AbortController();
+    const res = await fetch(app.url + exportUrl(petition.slug), { headers: { Cookie: organizer.cookie, "Accept-Encoding": "identity" }, signal: controller.signal });
+    const reader = res.body!.getReader();
+    let bytes = 0;
+    while (bytes < 15 * 1024 * 1024) {
+      const { value, done } = await reader.read();
+      expect(done).toBe(false);
+      bytes += value!.byteLength;
+    }
+    // Server and client share this process: 15 MB sent and read, and (after a GC) a few chunks held, not the 15 MB.
+    gc();
+    expect(process.memoryUsage().arrayBuffers - buffersBefore).toBeLessThan(5 * 1024 * 1024);
+    // Rows are flowing: the COPY holds an export connection.
+    expect(exportConnectionsInUse()).toBe(1);
+    controller.abort();
+    await reader.read().catch(() => undefined);
+    await waitUntil(async () => (await auditEntries("export.signatures", petition.slug)).length > 0, 10_000, "the audit entry");
+    const [entry] = await auditEntries("export.signatures", petition.slug);
+    expect(entry.details).toMatchObject({ outcome: "aborted" });
+    expect((entry.details as { rows: number }).rows).toBeGreaterThan(0);
+    expect((entry.details as { rows: number }).rows).toBeLessThan(200_000);
+    await waitUntil(async () => exportConnectionsInUse() === 0 && (await busyExportBackends()) === 0, 10_000, "the export connection to come back");
+    expect(longPool().waitingCount).toBe(0);
+    // And the next export gets a connection and completes.
+    expect(await exportRows(await app.get(exportUrl(petition.slug, "?state=NY"), { Cookie: organizer.cookie }))).toEqual([]);
+    expect(exportConnectionsInUse()).toBe(0);
+  });
+
+  it("cancels a COPY that waits on a lock when its client leaves", async () => {
+    const petition = await createPetition(database.db);
+    await sign(database.db, petition.id);
+    const lock = new pg.Client({ connectionString: database.url });
+    await lock.connect();
+    try {
+      await lock.query("begin; lock table signatures in access exclusive mode");
+      const controller = new AbortController();
+      const res = await fetch(app.url + exportUrl(petition.slug), { headers: { Cookie: organizer.cookie }, signal: controller.signal });
+      const reader = res.body!.getReader();
+      await reader.read();
+      await waitUntil(async () => (await busyExportBackends()) === 1, 10_000, "the COPY to wait on the lock");
+      controller.abort();
+      await reader.read().catch(() => undefined);
+      // The lock is still held: only a cancel ends that backend's wait (a closed socket goes unnoticed until it writes).
+      await waitUntil(async () => (await busyExportBackends()) === 0 && exportConnectionsInUse() === 0, 10_000, "the COPY to be cancelled");
+    } finally {
+      await lock.query("rollback").catch(() => undefined);
+      await lock.end();
+    }
+  });
+
+  it("runs past the request pool's time limits, and answers 503 while every export connection is taken", async () => {
+    const petition = await createPetition(database.db);
+    await signMany(database.db, petition.id, 1_000);
+    const lock = new pg.Client({ connectionString: database.url });
+    await lock.connect();
+    const started = Date.now();
+    try {
+      await lock.query("begin; lock table signatures in access exclusive mode");
+      const readers = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await app.get(exportUrl(petition.slug), { Cookie: organizer.cookie });
+        expect(res.status).toBe(200);
+        const reader = res.body!.getReader();
+        await reader.read();
+        readers.push(reader);
+      }
+      const busy = await app.get(exportUrl(petition.slug), { Cookie: organizer.cookie });
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get("retry-after")).toBe("60");
+      expect(await busy.text()).toContain("Other exports are running");
+      // Longer than the request pool's statement_timeout (15 s) and pg's query_timeout (20 s), which would end a COPY there.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 21_000 - (Date.now() - started))));
+      await lock.query("commit");
+      const decoder = new TextDecoder();
+      for (const reader of readers) {
+        let text = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += decoder.decode(value, { stream: true });
+        }
+        expect(parseCsv(text)).toHaveLength(1_000);
+      }
+      const entries = await auditEntries("export.signatures", petition.slug);
+      expect(entries.map((entry) => entry.details)).toEqual([
+        expect.objectContaining({ rows: 1_000, outcome: "complete" }),
+        expect.objectContaining({ rows: 1_000, outcome: "complete" }),
+        expect.objectContaining({ rows: 1_000, outcome: "complete" }),
+      ]);
+      expect(exportConnectionsInUse()).toBe(0);
+    } finally {
+      await lock.query("rollback").catch(() => undefined);
+      await lock.end();
+    }
+  }, 60_000);
+});
+
 describe("/admin/audit", () => {
   it("shows owners their organizations' entries, newest first, and admins everything; organizers and viewers get 403", async () => {
     const ours = await createPetition(database.db);
@@ -632,4 +864,15 @@ describe("export on the embedded database (PGlite)", () => {
     const entries = await db.selectFrom("audit_log").selectAll().where("subject", "=", petition.slug).orderBy("id").execute();
     expect(entries.map((entry) => (entry.details as { rows: number }).rows)).toEqual([2_501, 0]);
   }, 120_000);
+
+  it("leaves erased signers out", async () => {
+    const db = embedded.services.db;
+    const who = await signedInOrganizer(embedded, { email: "embedded-erasure@example.org", role: "organizer" });
+    const petition = await createPetition(db);
+    await sign(db, petition.id, { firstName: "Kept" });
+    const erased = await sign(db, petition.id, { firstName: "Erased" });
+    await db.updateTable("signatures").set({ erased_at: new Date() }).where("id", "=", erased).execute();
+    const rows = await exportRows(await embedded.get(exportUrl(petition.slug, "?status=all"), { Cookie: who.cookie }));
+    expect(rows.map((row) => row["First name"])).toEqual(["Kept"]);
+  }, 60_000);
 });
