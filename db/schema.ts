@@ -352,6 +352,8 @@ export interface UpdateSendsTable {
   status: ColumnType<UpdateSendStatus, UpdateSendStatus | undefined, UpdateSendStatus>;
   sent_at: NullableTimestamp;
   error: string | null;
+  /** A batch run holds a pending send until then (jobs/handlers/update-batch.ts). */
+  claimed_until: NullableTimestamp;
 }
 
 /** Addresses refused for good by a mail server, as hashAddress() of the normalized address. */

@@ -51,7 +51,7 @@ async function runHandler(deps: JobDeps, row: OutboxRow): Promise<void> {
 }
 
 /** Error text safe to store and log: the error's code and message, never an address (SMTP replies can echo one). */
-function describe(error: unknown): string {
+export function describe(error: unknown): string {
   const e = error as { code?: string; responseCode?: number; message?: string };
   const text = `${e.code ?? ""} ${e.responseCode ?? ""} ${e.message ?? String(error)}`.trim();
   return text.replace(/[^\s@<>]+@[^\s@<>]+/g, "<address>").slice(0, 500);

@@ -5,11 +5,32 @@ import type { JobDeps } from "./deps";
 import { runPeriodicTasks } from "./periodic";
 import { executeOutboxRow, FIRST_RETRY_SECONDS, MAX_ATTEMPTS } from "./execute";
 import { scheduleEveryMs } from "./inline-runner";
+import { JOB_KINDS } from "./outbox";
 
 export const OUTBOX_QUEUE = "outbox";
 
 /** Rows relayed this long ago and still not done are relayed again (Redis may have lost them). */
 const REQUEUE_AFTER_SECONDS = 600;
+
+/**
+ * BullMQ takes a job from its wait list (jobs without a priority) before any
+ * prioritized one, so every kind of job not named here (confirmations, digests,
+ * invitations) goes before bulk mail. Among bulk jobs, a fan-out goes before
+ * batches, so a second update's sending starts while a first is still going out.
+ */
+export const BULK_PRIORITY: Readonly<Record<string, number>> = {
+  [JOB_KINDS.updateFanout]: 1,
+  [JOB_KINDS.updateBatch]: 2,
+};
+/**
+ * Update batches in BullMQ (relayed, not done) at most, across all workers. Priority
+ * only decides which job a free slot takes next, and a batch held back by
+ * MAIL_RATE_PER_MINUTE keeps its slot for minutes: relaying a few batches at a time
+ * leaves the other slots to confirmations. A few are enough to keep the SMTP
+ * connections busy, as each batch sends several messages at once. (A fan-out is
+ * quick and sends nothing, so it is not counted.)
+ */
+export const BATCHES_IN_FLIGHT = 4;
 
 export interface QueueWorkerOptions {
   redisUrl: string;
@@ -18,6 +39,8 @@ export interface QueueWorkerOptions {
   relayEveryMs?: number;
   /** Shorter lock durations make a killed worker's jobs come back sooner (the fault tests use this). */
   lockDurationMs?: number;
+  /** Update batches relayed at a time (BATCHES_IN_FLIGHT). */
+  batchesInFlight?: number;
 }
 
 export interface QueueWorker {
@@ -30,9 +53,10 @@ export interface QueueWorker {
  * Moves committed outbox rows into BullMQ. The job id is the outbox id, so a
  * row relayed twice is one job; and executeOutboxRow checks the row's status,
  * so even a job that runs twice sends once. While Redis is away, add() fails
- * at once (no offline queue) and the rows wait as "pending".
+ * at once (no offline queue) and the rows wait as "pending". Update batches go
+ * in a few at a time (batchesInFlight) and with a low priority (BULK_PRIORITY).
  */
-export async function relayOutbox(deps: Pick<JobDeps, "db">, queue: Queue, limit = 200): Promise<number> {
+export async function relayOutbox(deps: Pick<JobDeps, "db">, queue: Queue, limit = 200, batchesInFlight = BATCHES_IN_FLIGHT): Promise<number> {
   const stale = await deps.db
     .updateTable("outbox")
     .set({ status: "pending" })
@@ -47,22 +71,32 @@ export async function relayOutbox(deps: Pick<JobDeps, "db">, queue: Queue, limit
     if (job && (await job.isFailed())) await job.remove();
   }
   return deps.db.transaction().execute(async (trx) => {
-    const rows = await trx
+    const due = () =>
+      trx
+        .selectFrom("outbox")
+        .select(["id", "kind"])
+        .where("status", "=", "pending")
+        .where("run_after", "<=", sql<Date>`now()`)
+        .orderBy("id")
+        .forUpdate()
+        .skipLocked();
+    const queuedBatches = await trx
       .selectFrom("outbox")
-      .select(["id", "kind"])
-      .where("status", "=", "pending")
-      .where("run_after", "<=", sql<Date>`now()`)
-      .orderBy("id")
-      .limit(limit)
-      .forUpdate()
-      .skipLocked()
-      .execute();
+      .select(sql<number>`count(*)::int`.as("n"))
+      .where("status", "=", "queued")
+      .where("kind", "=", JOB_KINDS.updateBatch)
+      .executeTakeFirstOrThrow();
+    const room = Math.max(0, batchesInFlight - Number(queuedBatches.n));
+    const rows = [
+      ...(await due().where("kind", "!=", JOB_KINDS.updateBatch).limit(limit).execute()),
+      ...(room > 0 ? await due().where("kind", "=", JOB_KINDS.updateBatch).limit(room).execute() : []),
+    ];
     if (rows.length === 0) return 0;
     await queue.addBulk(
       rows.map((row) => ({
         name: row.kind,
         data: { outboxId: String(row.id) },
-        opts: { jobId: `outbox-${row.id}` },
+        opts: { jobId: `outbox-${row.id}`, ...(BULK_PRIORITY[row.kind] ? { priority: BULK_PRIORITY[row.kind] } : {}) },
       })),
     );
     await trx
@@ -131,7 +165,7 @@ export function startQueueWorker(deps: JobDeps, options: QueueWorkerOptions): Qu
           lastSchedule = Date.now();
           await runPeriodicTasks(deps);
         }
-        while ((await relayOutbox(deps, queue)) > 0 && !stopped);
+        while ((await relayOutbox(deps, queue, 200, options.batchesInFlight)) > 0 && !stopped);
       } catch (error) {
         console.warn(`[jobs] relay: ${(error as Error).message}`);
       }

@@ -19,7 +19,9 @@ async function main() {
   await migrateToLatest(handle.db);
   const mailer = createMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, db: handle.db });
   const deps = createJobDeps(env, handle.db, mailer);
-  const worker = startQueueWorker(deps, { redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX });
+  // Test-only, not a deployment setting: the fault tests shorten BullMQ's lock so a killed worker's jobs come back in seconds.
+  const lockDurationMs = Number(process.env.TEST_WORKER_LOCK_MS) || undefined;
+  const worker = startQueueWorker(deps, { redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX, lockDurationMs });
   console.log(`[worker] running; mail: ${mailer.kind === "dev" ? "dev mailbox" : "SMTP"}`);
 
   let closing = false;
