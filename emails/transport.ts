@@ -16,6 +16,8 @@ export interface OutgoingMail {
   /** Set verbatim (e.g. List-Unsubscribe). Names are fixed strings in code, never user input. */
   headers?: Record<string, string>;
   attachments?: MailAttachment[];
+  /** The sender already looked the recipient up in undeliverable_addresses (bulk mail checks a chunk at once). */
+  suppressionChecked?: boolean;
 }
 
 export interface Mailer {

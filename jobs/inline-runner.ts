@@ -2,6 +2,11 @@ import { sql } from "kysely";
 import type { JobDeps } from "./deps";
 import { runPeriodicTasks } from "./periodic";
 import { backoffSeconds, executeOutboxRow, RetryableJobError } from "./execute";
+import { JOB_KINDS } from "./outbox";
+
+const BULK_KINDS: string[] = [JOB_KINDS.updateFanout, JOB_KINDS.updateBatch];
+/** Of the runner's slots, bulk jobs may hold this many at once. */
+const BULK_SLOTS = 2;
 
 export interface JobRunner {
   /** Look at the outbox now instead of at the next poll (called after a commit that wrote to it). */
@@ -32,14 +37,16 @@ export function startInlineRunner(deps: JobDeps, options: { pollMs?: number; bat
   let wakeUp: (() => void) | null = null;
   let lastSchedule = 0;
 
-  const claim = async () => {
-    const rows = await sql<{ id: string; attempts: number }>`
+  // Claims due rows, bulk kinds (update fan-outs and batches) only when `bulk` is set.
+  const claim = async (limit: number, bulk: boolean) => {
+    const rows = await sql<{ id: string; kind: string; attempts: number }>`
       update outbox set attempts = attempts + 1, run_after = now() + make_interval(secs => ${LEASE_SECONDS})
       where id in (
         select id from outbox where status = 'pending' and run_after <= now()
-        order by id limit ${batch} for update skip locked
+          and (kind in (${sql.join(BULK_KINDS)})) = ${bulk}
+        order by id limit ${limit} for update skip locked
       )
-      returning id, attempts`.execute(deps.db);
+      returning id, kind, attempts`.execute(deps.db);
     return rows.rows;
   };
 
@@ -57,20 +64,51 @@ export function startInlineRunner(deps: JobDeps, options: { pollMs?: number; bat
     }
   };
 
+  const running = new Set<Promise<void>>();
+  let bulkRunning = 0;
+  let woken = false;
+  const wake = () => {
+    woken = true;
+    wakeUp?.();
+  };
+
+  const start = (row: { id: string; kind: string; attempts: number }) => {
+    const bulk = BULK_KINDS.includes(row.kind);
+    if (bulk) bulkRunning++;
+    const job: Promise<void> = runOne(row).finally(() => {
+      running.delete(job);
+      if (bulk) bulkRunning--;
+      wake();
+    });
+    running.add(job);
+  };
+
+  // Slots are refilled as jobs finish, not round by round: a rate-paced update batch can take a
+  // minute, and a signer's confirmation email must not wait for it. Bulk jobs get at most
+  // BULK_SLOTS of the slots and are claimed after everything else.
+  const fill = async () => {
+    for (;;) {
+      const free = batch - running.size;
+      if (free <= 0 || stopped) return;
+      const rows = await claim(free, false);
+      const bulkFree = Math.min(free - rows.length, BULK_SLOTS - bulkRunning);
+      if (bulkFree > 0) rows.push(...(await claim(bulkFree, true)));
+      if (rows.length === 0) return;
+      for (const row of rows) start(row);
+    }
+  };
+
   const tick = async () => {
     if (Date.now() - lastSchedule >= scheduleMs) {
       lastSchedule = Date.now();
       await runPeriodicTasks(deps);
     }
-    for (;;) {
-      const rows = await claim();
-      if (rows.length === 0 || stopped) return;
-      await Promise.all(rows.map(runOne));
-    }
+    await fill();
   };
 
   const loop = (async () => {
     while (!stopped) {
+      woken = false;
       try {
         await tick();
       } catch (error) {
@@ -78,18 +116,18 @@ export function startInlineRunner(deps: JobDeps, options: { pollMs?: number; bat
         console.error(`[jobs] inline runner: ${(error as Error).message}`);
       }
       if (stopped) break;
+      if (woken) continue;
       await new Promise<void>((resolve) => {
         wakeUp = resolve;
         timer = setTimeout(resolve, pollMs);
       });
       wakeUp = null;
     }
+    await Promise.all(running);
   })();
 
   return {
-    wake() {
-      wakeUp?.();
-    },
+    wake,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -51,9 +51,7 @@ export function withSuppression(mailer: Mailer, db: Kysely<DB>): Mailer {
   return {
     kind: mailer.kind,
     async send(mail) {
-      const emailHash = hashAddress(mail.to);
-      const known = await db.selectFrom("undeliverable_addresses").select("email_hash").where("email_hash", "=", emailHash).executeTakeFirst();
-      if (known) throw new SuppressedAddressError();
+      if (!mail.suppressionChecked && (await undeliverable(db, [mail.to])).size > 0) throw new SuppressedAddressError();
       try {
         await mailer.send(mail);
       } catch (error) {
@@ -63,6 +61,14 @@ export function withSuppression(mailer: Mailer, db: Kysely<DB>): Mailer {
     },
     close: () => mailer.close(),
   };
+}
+
+/** Which of these addresses are recorded as undeliverable (one query for a whole chunk of bulk mail). */
+export async function undeliverable(db: Kysely<DB>, addresses: string[]): Promise<Set<string>> {
+  if (addresses.length === 0) return new Set();
+  const hashes = new Map(addresses.map((address) => [hashAddress(address), address]));
+  const rows = await db.selectFrom("undeliverable_addresses").select("email_hash").where("email_hash", "in", [...hashes.keys()]).execute();
+  return new Set(rows.map((row) => hashes.get(row.email_hash) as string));
 }
 
 /** Remembers a refused address as its hash, and stops mail to the subscriber who has it. */

@@ -5,6 +5,7 @@ import { LOCALES, type Locale } from "../../db/schema";
 import { prepareCampaignUpdateEmail, type PreparedCampaignUpdate } from "../../emails/campaign-update";
 import { isPermanentMailError } from "../../emails/transport";
 import type { JobDeps } from "../deps";
+import { undeliverable } from "../suppression";
 import { describe } from "../execute";
 import { persistently } from "../persistently";
 
@@ -205,7 +206,11 @@ export async function sendUpdateBatch(deps: JobDeps, payload: unknown, options: 
     const load = async () => {
       const rows = await claimChunk(deps, updateId, batch, update.campaign_id);
       if (rows.length === 0) exhausted = true;
-      const gone = rows.filter((r) => r.subscriber_status !== "active" || r.follow_status !== "confirmed" || !r.email);
+      // One lookup per chunk instead of the mailer's one per message (it was a tenth of the cost of a send).
+      const bounced = await undeliverable(deps.db, rows.flatMap((r) => (r.email ? [r.email] : [])));
+      const gone = rows.filter(
+        (r) => r.subscriber_status !== "active" || r.follow_status !== "confirmed" || !r.email || bounced.has(r.email),
+      );
       if (gone.length > 0) await skip(gone.map((r) => r.subscriber_id));
       const live = rows.filter((r) => !gone.includes(r));
       for (const r of live) held.add(r.subscriber_id);
@@ -241,7 +246,7 @@ export async function sendUpdateBatch(deps: JobDeps, payload: unknown, options: 
             preferencesUrl: `${deps.appUrl}/preferences/${preferencesToken(deps.linkSecret, recipient.subscriber_id)}?lang=${locale}`,
           });
           try {
-            await deps.mailer.send({ to: recipient.email as string, ...mail });
+            await deps.mailer.send({ to: recipient.email as string, ...mail, suppressionChecked: true });
           } catch (error) {
             if (!isPermanentMailError(error)) throw error;
             await record(recipient.subscriber_id, "failed", describe(error));
