@@ -205,12 +205,12 @@ async function main(): Promise<number> {
     }
     if (which === "all") {
       const scripts = npmScripts();
-      for (const { script, name } of EXTERNAL_BENCHMARKS) {
+      for (const { script, name, timeoutMs } of EXTERNAL_BENCHMARKS) {
         if (!scripts[script]) {
           rows.push({ benchmark: name, result: `not yet built (no npm script ${script})`, limit: "", ratio: null, aim: "", pass: null });
           continue;
         }
-        const external = await attempt(script, () => runExternal(script, name, build.dir));
+        const external = await attempt(script, () => runExternal(script, name, build.dir, timeoutMs));
         if (external instanceof Error) {
           rows.push({ benchmark: name, result: `failed: ${firstLine(external)}`, limit: "", ratio: null, aim: "", pass: false });
         } else {
