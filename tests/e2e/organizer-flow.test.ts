@@ -110,7 +110,7 @@ describe("an organizer's first petition", () => {
     await page.getByLabel("Title", { exact: true }).fill(TITLE);
     await page.getByLabel("Summary", { exact: true }).fill("Ask the city to keep ICE out of city services.");
     await page.getByLabel("Text", { exact: true }).fill("We ask the **city council** to keep families together.");
-    await page.getByLabel("Goal").fill("100");
+    await page.getByLabel("Goal", { exact: true }).fill("100");
     await page.getByLabel("Status").selectOption("open");
     await page.getByRole("button", { name: "Create petition" }).click();
     await page.waitForURL(`**/admin/petitions/${SLUG}/edit?saved=created`);
