@@ -1,6 +1,7 @@
 import compression from "compression";
 import express from "express";
 import type { ServerBuild } from "@remix-run/node";
+import { answerCountApiFirst } from "./lib/count-api.server";
 import { isCrossSite } from "./lib/http.server";
 import { QUEUES_PATH, queuesDashboard } from "./lib/queues-dashboard.server";
 import { remixRequestHandler } from "./lib/remix-handler.server";
@@ -82,7 +83,9 @@ export function createHttpApp(services: Services, build: ServerBuild): express.E
     if (error instanceof URIError || (error as { code?: string } | null)?.code === "ERR_INVALID_URL") return badRequest(res);
     next(error);
   });
-  return app;
+  // The count API, polled by every open petition page and every widget, is answered before all of the above (see
+  // count-api.server.ts); the Remix route answers what that does not take.
+  return answerCountApiFirst(app, services, { production: services.env.NODE_ENV === "production" });
 }
 
 function badRequest(res: express.Response) {

@@ -39,6 +39,12 @@ export class SignatureCounts {
     return new Map(petitionIds.map((id) => [id, this.cache.get(id)?.value ?? 0]));
   }
 
+  /** The cached count if it is fresh, without waiting; undefined when get() would have to query. */
+  peek(petitionId: number): number | undefined {
+    const entry = this.cache.get(petitionId);
+    return entry && Date.now() - entry.fetchedAt <= this.maxAgeMs ? entry.value : undefined;
+  }
+
   /** Forget one petition's cached count, so the next read (e.g. right after a confirmation) is exact. */
   invalidate(petitionId: number): void {
     this.cache.delete(petitionId);

@@ -5,6 +5,7 @@ import { renderMarkdown } from "~/lib/markdown.server";
 import type { PetitionInput } from "~/validation/petition.server";
 import { requirePetition } from "./admin-petitions.server";
 import { audit } from "./audit.server";
+import { forgetPetitionRefs } from "./petitions.server";
 import type { Organizer } from "./organizers.server";
 import type { DB, Locale, PetitionStatus, TargetLevel } from "../../db/schema";
 
@@ -379,7 +380,7 @@ export async function updatePetition(
         });
       }
       return { ok: true, slug: input.slug };
-    });
+    }).finally(() => forgetPetitionRefs(db)); // After COMMIT, so signing in this process sees a close at once.
   } catch (error) {
     if (isUniqueViolation(error)) return { ok: false, errors: { slug: SLUG_TAKEN } };
     throw error;

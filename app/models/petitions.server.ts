@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { preparedQuery } from "~/lib/prepared-query.server";
 import type { DB, Locale, PetitionStatus, TargetLevel } from "../../db/schema";
 import { PUBLIC_PETITION_STATUSES } from "../../db/schema";
 
@@ -60,9 +61,12 @@ function toPublic(row: Row, fixedTargets: PublicPetition["fixedTargets"] = []): 
   };
 }
 
+/** Compiled once: the petition page asks it on every view (not cached, so an organizer's edit shows at once). */
+const publicPetitionBySlug = preparedQuery(2, (db: Kysely<DB>, slug: string, locale: Locale) => translated(db, locale).where("p.slug", "=", slug));
+
 /** A petition the public may see (open or closed), in the given language; null for drafts, archived or unknown slugs. */
 export async function getPublicPetition(db: Kysely<DB>, slug: string, locale: Locale): Promise<PublicPetition | null> {
-  const row = await translated(db, locale).where("p.slug", "=", slug).executeTakeFirst();
+  const [row] = await publicPetitionBySlug(db, slug, locale);
   if (!row) return null;
   const fixed =
     row.target_rule === "fixed"
@@ -92,4 +96,106 @@ export async function listPublicPetitions(
 export async function getPublicPetitionById(db: Kysely<DB>, id: number, locale: Locale): Promise<PublicPetition | null> {
   const row = await translated(db, locale).where("p.id", "=", id).executeTakeFirst();
   return row ? toPublic(row) : null;
+}
+
+/** What signing and the count API need of a petition: no body, no summary, no translation but the English title. */
+export interface PetitionRef {
+  id: number;
+  slug: string;
+  status: PetitionStatus;
+  goal: number;
+  organizationId: number;
+  campaignId: number | null;
+  targetRule: "local" | "fixed";
+  /** The English title (the count API is not localized). */
+  title: string;
+}
+
+/** An open or closed petition's ref by slug, straight from the database; null for drafts, archived or unknown slugs. */
+export async function findPetitionRef(db: Kysely<DB>, slug: string): Promise<PetitionRef | null> {
+  const row = await db
+    .selectFrom("petitions as p")
+    .innerJoin("petition_translations as en", (join) => join.onRef("en.petition_id", "=", "p.id").on("en.locale", "=", "en"))
+    .select(["p.id", "p.slug", "p.status", "p.goal", "p.organization_id", "p.campaign_id", "p.target_rule", "en.title"])
+    .where("p.slug", "=", slug)
+    .where("p.status", "in", PUBLIC_PETITION_STATUSES)
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    id: row.id,
+    slug: row.slug,
+    status: row.status,
+    goal: row.goal,
+    organizationId: row.organization_id,
+    campaignId: row.campaign_id,
+    targetRule: row.target_rule,
+    title: row.title,
+  };
+}
+
+/**
+ * How long a process reuses a petition ref (getPetitionRef). The editor's save
+ * forgets the saving process's refs at once (forgetPetitionRefs); other web
+ * processes (WEB_CONCURRENCY > 1, or other machines) see the change within this.
+ */
+export const PETITION_REF_MAX_AGE_MS = 1_000;
+/** Unknown slugs are remembered too (a flood of them would otherwise reach the database each time): bound the map. */
+const MAX_CACHED_REFS = 1_000;
+
+interface RefEntry {
+  at: number;
+  ref: Promise<PetitionRef | null>;
+  /** The answer once it has come, for readers that cannot wait a tick (peekPetitionRef). */
+  settled?: { value: PetitionRef | null };
+}
+
+/**
+ * Per database (tests run several apps in one process, each on its own
+ * database). Module state: the Remix build and server.ts each load their own
+ * copy of this module, so the count API (server.ts) and the routes (the build)
+ * keep a cache each; the editor's save forgets the routes' one, where signing is.
+ */
+const refCaches = new WeakMap<Kysely<DB>, Map<string, RefEntry>>();
+
+function freshEntry(db: Kysely<DB>, slug: string): RefEntry | undefined {
+  const hit = refCaches.get(db)?.get(slug);
+  return hit && Date.now() - hit.at <= PETITION_REF_MAX_AGE_MS ? hit : undefined;
+}
+
+/**
+ * findPetitionRef, reused for up to PETITION_REF_MAX_AGE_MS; concurrent
+ * readers of the same slug share one query. The hot paths (the count API, the
+ * sign action) otherwise asked the database the same question per request.
+ */
+export function getPetitionRef(db: Kysely<DB>, slug: string): Promise<PetitionRef | null> {
+  const hit = freshEntry(db, slug);
+  if (hit) return hit.ref;
+  let cache = refCaches.get(db);
+  if (!cache) {
+    cache = new Map();
+    refCaches.set(db, cache);
+  }
+  if (cache.size >= MAX_CACHED_REFS) cache.clear();
+  const entry: RefEntry = { at: Date.now(), ref: findPetitionRef(db, slug) };
+  cache.set(slug, entry);
+  entry.ref.then(
+    (value) => {
+      entry.settled = { value };
+    },
+    // A failed lookup (the database away) is not remembered: the next request asks again.
+    () => {
+      if (cache.get(slug) === entry) cache.delete(slug);
+    },
+  );
+  return entry.ref;
+}
+
+/** The cached ref if one is fresh and has arrived (null: no such public petition); undefined when getPetitionRef must ask. */
+export function peekPetitionRef(db: Kysely<DB>, slug: string): PetitionRef | null | undefined {
+  return freshEntry(db, slug)?.settled?.value;
+}
+
+/** Forget this process's cached refs, so a change an organizer just saved (closing a petition) applies to the next request. */
+export function forgetPetitionRefs(db: Kysely<DB>): void {
+  refCaches.get(db)?.clear();
 }

@@ -6,11 +6,11 @@ import { translator, type Translate } from "~/i18n/i18n";
 import { getLocale } from "~/i18n/locale.server";
 import { useT } from "~/i18n/use-t";
 import { badRequest, field, guard, readForm } from "~/lib/http.server";
-import { renderMarkdown } from "~/lib/markdown.server";
+import { renderMarkdownCached } from "~/lib/markdown.server";
 import { rateLimitKey } from "~/lib/abuse.server";
 import { readTracking } from "~/lib/tracking";
 import { getPublicCampaignById } from "~/models/campaigns.server";
-import { getPublicPetition, type PublicPetition } from "~/models/petitions.server";
+import { getPetitionRef, getPublicPetition, type PublicPetition } from "~/models/petitions.server";
 import { recentSigners, signPetition } from "~/models/signatures.server";
 import { parseSignatureForm, typedValues } from "~/validation/signature.server";
 
@@ -35,7 +35,7 @@ export const loader = /* @__PURE__ */ guard(async ({ request, params, context }:
   ]);
   const url = new URL(request.url);
   return {
-    petition: { ...petition, bodyHtml: renderMarkdown(petition.body) },
+    petition: { ...petition, bodyHtml: renderMarkdownCached(`petition:${petition.id}:${petition.locale}`, petition.body) },
     count,
     signers,
     campaign: campaign ? { slug: campaign.slug, title: campaign.title } : null,
@@ -49,7 +49,10 @@ export const action = /* @__PURE__ */ guard(async ({ request, params, context }:
   const { db, jobs, env } = context.services;
   const form = await readForm(request);
   const locale = await getLocale(request);
-  const petition = await getPublicPetition(db, params.slug ?? "", locale);
+  // The light, cached lookup (getPetitionRef), status included: asking the database on every signature was one of
+  // its five statements. The editor's save forgets this process's copy, so closing stops signing here at once; another
+  // web process may take signatures for up to PETITION_REF_MAX_AGE_MS (1 s) more, like those confirmed after a close.
+  const petition = await getPetitionRef(db, params.slug ?? "");
   if (!petition) throw data({ messageKey: "notFound.body" }, { status: 404 });
   if (petition.status !== "open") throw badRequest(409, "petition.closed");
   const thanks = `/petitions/${petition.slug}/thanks`;
