@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseFormFields, typedFieldValues } from "./form-fields.server";
 
 // Messages are i18n keys (see app/i18n/messages.ts); the follow form shares the sign form's error wording.
 
@@ -47,33 +48,16 @@ export type FollowForm = z.output<typeof FollowFormSchema>;
 export type FollowField = keyof FollowForm;
 export const FOLLOW_FIELDS: readonly FollowField[] = ["email", "firstName", "postalCode"];
 
-/** The fields as typed, to put back in the form after an error. Never echoes anything but strings. */
+/** The fields as typed, to put back in the form after an error. */
 export function typedFollowValues(form: FormData): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const field of FOLLOW_FIELDS) {
-    const value = form.get(field);
-    if (typeof value === "string") values[field] = value.slice(0, 2000);
-  }
-  return values;
+  return typedFieldValues(form, FOLLOW_FIELDS);
 }
 
-/** Parses the submitted follow form, or per-field error keys. */
+/** Parses the submitted form, or per-field error keys. */
 export function parseFollowForm(form: FormData):
   | { ok: true; data: FollowForm }
   | { ok: false; errors: Partial<Record<FollowField, string>> } {
-  const raw: Record<string, unknown> = {};
-  for (const field of FOLLOW_FIELDS) {
-    const value = form.get(field);
-    raw[field] = typeof value === "string" ? value : undefined;
-  }
-  const result = FollowFormSchema.safeParse(raw);
-  if (result.success) return { ok: true, data: result.data };
-  const errors: Partial<Record<FollowField, string>> = {};
-  for (const issue of result.error.issues) {
-    const field = issue.path[0] as FollowField;
-    if (!errors[field]) errors[field] = issue.message.startsWith("errors.") ? issue.message : `errors.${field}.invalid`;
-  }
-  return { ok: false, errors };
+  return parseFormFields(form, FOLLOW_FIELDS, FollowFormSchema);
 }
 
 /** `?page=` of the campaign page's updates: a page number from 1, anything else is the first page. */

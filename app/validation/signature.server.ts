@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseFormFields, typedFieldValues } from "./form-fields.server";
 
 // Messages are i18n keys (see app/i18n/messages.ts) so one schema serves both languages.
 
@@ -67,31 +68,14 @@ export const SIGNATURE_FIELDS: readonly SignatureField[] = [
   "anonymous",
 ];
 
-/** The fields as typed, to put back in the form after an error. Never echoes anything but strings. */
+/** The fields as typed, to put back in the form after an error. */
 export function typedValues(form: FormData): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const field of SIGNATURE_FIELDS) {
-    const value = form.get(field);
-    if (typeof value === "string") values[field] = value.slice(0, 2000);
-  }
-  return values;
+  return typedFieldValues(form, SIGNATURE_FIELDS);
 }
 
-/** Parses the submitted form into a signature, or per-field error keys. */
+/** Parses the submitted form, or per-field error keys. */
 export function parseSignatureForm(form: FormData):
   | { ok: true; data: SignatureForm }
   | { ok: false; errors: Partial<Record<SignatureField, string>> } {
-  const raw: Record<string, unknown> = {};
-  for (const field of SIGNATURE_FIELDS) {
-    const value = form.get(field);
-    raw[field] = typeof value === "string" ? value : undefined;
-  }
-  const result = SignatureFormSchema.safeParse(raw);
-  if (result.success) return { ok: true, data: result.data };
-  const errors: Partial<Record<SignatureField, string>> = {};
-  for (const issue of result.error.issues) {
-    const field = issue.path[0] as SignatureField;
-    if (!errors[field]) errors[field] = issue.message.startsWith("errors.") ? issue.message : `errors.${field}.invalid`;
-  }
-  return { ok: false, errors };
+  return parseFormFields(form, SIGNATURE_FIELDS, SignatureFormSchema);
 }
