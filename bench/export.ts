@@ -12,6 +12,7 @@ import { openDatabase, type DatabaseHandle } from "../db/client";
 import { migrateToLatest } from "../db/migrate";
 import type { DB } from "../db/schema";
 import { seed } from "../db/seed";
+import { startBackendMeter } from "./lib/backend-meter";
 import { cleanupAll, installSignalHandlers, onCleanup, sleep } from "./lib/cleanup";
 import { backgroundLoad, formatCpu, startCpuMeter, type CpuReport } from "./lib/cpu";
 import { ADMIN_URL, adminQuery, PETITION_SLUG } from "./lib/db";
@@ -53,7 +54,6 @@ const PASSWORD = "bench export password, long enough";
 const MB = 1024 * 1024;
 /** Above this share of the machine busy before a measurement, its figures get a warning (as in bench/run.ts). */
 const QUIET = 0.15;
-const CLK_TCK = 100;
 
 const log = (line: string) => console.log(`[bench:export] ${line}`);
 const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000));
@@ -207,56 +207,6 @@ function download(url: string, cookie: string): Promise<{ status: number; ms: nu
       })
       .on("error", reject);
   });
-}
-
-/** CPU time (ms) a process has used so far, from /proc/<pid>/stat; -1 once it is gone. */
-function processCpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-  } catch {
-    return -1;
-  }
-}
-
-/**
- * CPU time of this database's own Postgres backends (pg_stat_activity by
- * datname), sampled every 50 ms: other databases on a shared server (test
- * suites, other benchmarks) do not count, as they do in a per-command "postgres" total.
- */
-async function startBackendMeter(database: string): Promise<{ stop(): Promise<number> }> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  const first = new Map<number, number>();
-  const last = new Map<number, number>();
-  const sample = async (initial: boolean) => {
-    const { rows } = await client.query<{ pid: number }>("select pid from pg_stat_activity where datname = $1", [database]);
-    for (const { pid } of rows) {
-      const ms = processCpuMs(pid);
-      if (ms < 0) continue;
-      if (!first.has(pid)) first.set(pid, initial ? ms : 0);
-      last.set(pid, ms);
-    }
-  };
-  await sample(true);
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      await sleep(50);
-      await sample(false);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      await client.end();
-      let total = 0;
-      for (const [pid, ms] of last) total += ms - (first.get(pid) ?? 0);
-      return total;
-    },
-  };
 }
 
 /** COPY … TO STDOUT through psql into /dev/null, in a process group of its own so its CPU is measured apart. */

@@ -6,16 +6,16 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { sql } from "kysely";
 import nodemailer from "nodemailer";
-import pg from "pg";
 import { SMTPServer } from "smtp-server";
 import { preferencesToken, unsubscribeToken } from "../app/lib/subscriber-links.server";
 import { publishUpdate } from "../app/models/campaign-updates.server";
 import { prepareCampaignUpdateEmail } from "../emails/campaign-update";
 import { BATCH_CONCURRENCY } from "../jobs/handlers/update-batch";
 import { BATCHES_IN_FLIGHT } from "../jobs/queue";
+import { startBackendMeter } from "./lib/backend-meter";
 import { cleanupAll, installSignalHandlers, onCleanup, sleep } from "./lib/cleanup";
 import { backgroundLoad, formatCpu, startCpuMeter, type CpuReport } from "./lib/cpu";
-import { ADMIN_URL, createBenchDatabase } from "./lib/db";
+import { createBenchDatabase } from "./lib/db";
 import { startChild, type Child } from "./lib/process";
 
 /**
@@ -48,8 +48,6 @@ const MB = 1024 * 1024;
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const SECRET = randomBytes(24).toString("hex");
 const APP_URL = "https://sanctuary.example.org";
-
-const CLK_TCK = 100;
 
 const log = (line: string) => console.log(`[bench:fanout] ${line}`);
 const thousands = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -146,56 +144,6 @@ function sampleRss(read: () => number, everyMs = 100): { stop(): number } {
     stop() {
       clearInterval(timer);
       return Math.max(peak, read());
-    },
-  };
-}
-
-/** CPU time (ms) a process has used so far, from /proc/<pid>/stat; -1 once it is gone. */
-function processCpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-  } catch {
-    return -1;
-  }
-}
-
-/**
- * CPU time of this database's own Postgres backends (by datname in pg_stat_activity),
- * sampled every 50 ms: other databases on a shared server (test suites, other
- * benchmarks) do not count, as they would in a total over every `postgres` process.
- */
-async function startBackendMeter(database: string): Promise<{ stop(): Promise<number> }> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  const first = new Map<number, number>();
-  const last = new Map<number, number>();
-  const sample = async (initial: boolean) => {
-    const { rows } = await client.query<{ pid: number }>("select pid from pg_stat_activity where datname = $1", [database]);
-    for (const { pid } of rows) {
-      const ms = processCpuMs(pid);
-      if (ms < 0) continue;
-      if (!first.has(pid)) first.set(pid, initial ? ms : 0);
-      last.set(pid, ms);
-    }
-  };
-  await sample(true);
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      await sleep(50);
-      await sample(false);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      await client.end();
-      let total = 0;
-      for (const [pid, ms] of last) total += ms - (first.get(pid) ?? 0);
-      return total;
     },
   };
 }
