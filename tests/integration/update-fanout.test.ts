@@ -10,6 +10,7 @@ import { fanOutUpdate } from "../../jobs/handlers/update-fanout";
 import { sendUpdateBatch } from "../../jobs/handlers/update-batch";
 import { enqueueOutbox, JOB_KINDS } from "../../jobs/outbox";
 import { BATCHES_IN_FLIGHT, OUTBOX_QUEUE, relayOutbox, startQueueWorker, type QueueWorker } from "../../jobs/queue";
+import { deleteRedisPrefix } from "../support/processes";
 import { createTestDatabase, type TestDatabase } from "../support/db";
 import { waitUntil } from "../support/factories";
 import { TEST_LINK_SECRET, testJobDeps } from "../support/jobs";
@@ -172,19 +173,8 @@ afterAll(async () => {
   await mailer?.close();
   await smtp?.close();
   await database?.drop();
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    for (const prefix of prefixes) {
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== "0");
-    }
-  } finally {
-    redis.disconnect();
-  }
+  // Leave nothing behind in the shared Redis.
+  for (const prefix of prefixes) await deleteRedisPrefix(REDIS_URL, prefix);
 });
 
 describe("an update sent by the BullMQ workers", () => {

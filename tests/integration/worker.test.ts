@@ -4,7 +4,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createServer, type AddressInfo } from "node:net";
-import { Redis } from "ioredis";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMailer, type Mailer } from "../../emails/transport";
@@ -13,6 +12,7 @@ import type { JobDeps } from "../../jobs/deps";
 import { enqueueOutbox, JOB_KINDS } from "../../jobs/outbox";
 import { relayOutbox, startQueueWorker, type QueueWorker } from "../../jobs/queue";
 import { startTestApp, type TestApp } from "../support/app";
+import { deleteRedisPrefix } from "../support/processes";
 import { createTestDatabase, type TestDatabase } from "../support/db";
 import { petitionId, SEEDED_PETITION, signerFields, waitUntil } from "../support/factories";
 import { confirmLink, startSmtpSink, type SmtpSink } from "../support/smtp";
@@ -72,19 +72,7 @@ afterAll(async () => {
   await smtp?.close();
   await database?.drop();
   // Leave nothing behind in the shared Redis.
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    for (const prefix of prefixes) {
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== "0");
-    }
-  } finally {
-    redis.disconnect();
-  }
+  for (const prefix of prefixes) await deleteRedisPrefix(REDIS_URL, prefix);
 });
 
 describe("the BullMQ worker on real Redis", () => {
