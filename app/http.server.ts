@@ -6,6 +6,7 @@ import { isCrossSite } from "./lib/http.server";
 import { QUEUES_PATH, queuesDashboard } from "./lib/queues-dashboard.server";
 import { remixRequestHandler } from "./lib/remix-handler.server";
 import { securityHeadersMiddleware } from "./lib/security-headers.server";
+import { signBeforeRemix } from "./lib/sign-first.server";
 import type { Services } from "./services.server";
 
 const CROSS_SITE_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Refused</title></head><body>
@@ -69,6 +70,8 @@ export function createHttpApp(services: Services, build: ServerBuild): express.E
     });
     next();
   });
+  // Signing, the busiest POST, is answered before Remix when the form is valid (see sign-first.server.ts).
+  app.post("/petitions/:slug", signBeforeRemix(services));
   app.all(
     "*",
     remixRequestHandler({

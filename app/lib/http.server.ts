@@ -2,7 +2,7 @@ import { data } from "@remix-run/node";
 import type { MessageKey } from "~/i18n/i18n";
 
 /** Forms here are small; anything bigger is not a person typing. */
-const MAX_FORM_BYTES = 64 * 1024;
+export const MAX_FORM_BYTES = 64 * 1024;
 
 /** A 4xx whose body names what went wrong, rendered by the route's error boundary. */
 export function badRequest(status: number, messageKey: MessageKey) {
@@ -75,7 +75,7 @@ export async function readForm(request: Request): Promise<FormData> {
 }
 
 /** A field as a string, or undefined: a file or a missing field is not text. */
-export function field(form: FormData, name: string): string | undefined {
+export function field(form: Pick<FormData, "get">, name: string): string | undefined {
   const value = form.get(name);
   return typeof value === "string" ? value : undefined;
 }

@@ -42,3 +42,18 @@ export function preparedQuery<DB, Args extends readonly unknown[], Row>(
     return result.rows;
   };
 }
+
+/**
+ * preparedQuery with named values, for statements with many of them (an
+ * INSERT of a whole row): `build` gets an object of placeholders, one per
+ * name, under the same rule, and the returned function takes the values by name.
+ */
+export function preparedStatement<DB, Values extends Record<string, unknown>, Row>(
+  names: readonly (keyof Values & string)[],
+  build: (db: Kysely<DB>, placeholders: Values) => Compilable<Row>,
+): (db: Kysely<DB>, values: Values) => Promise<Row[]> {
+  const run = preparedQuery<DB, unknown[], Row>(names.length, (db, ...placeholders) =>
+    build(db, Object.fromEntries(names.map((name, i) => [name, placeholders[i]])) as Values),
+  );
+  return (db, values) => run(db, ...names.map((name) => values[name]));
+}

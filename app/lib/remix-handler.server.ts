@@ -1,4 +1,5 @@
 import { createReadableStreamFromReadable, createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
+import type { IncomingMessage } from "node:http";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
 
 /**
@@ -53,6 +54,14 @@ async function sendBody(body: ReadableStream<Uint8Array>, res: ExpressResponse &
   }
 }
 
+/** Bodies already read from a request by a handler ahead of Remix (signBeforeRemix) that then left it to Remix. */
+const bodiesReadBefore = new WeakMap<IncomingMessage, Buffer>();
+
+/** Hands Remix a request whose body a handler ahead of it has read: Remix gets those bytes instead of the spent stream. */
+export function handBodyToRemix(req: IncomingMessage, body: Buffer): void {
+  bodiesReadBefore.set(req, body);
+}
+
 /** The fetch Request for an Express request, built as @remix-run/express builds it (which does not export it in its types). */
 function createRemixRequest(req: ExpressRequest, res: ExpressResponse): Request {
   // req.hostname honours "trust proxy" but drops the port: take that from X-Forwarded-Host or Host.
@@ -70,7 +79,8 @@ function createRemixRequest(req: ExpressRequest, res: ExpressResponse): Request 
   res.on("close", () => controller?.abort());
   const init: RequestInit & { duplex?: "half" } = { method: req.method, headers, signal: controller.signal };
   if (req.method !== "GET" && req.method !== "HEAD") {
-    init.body = createReadableStreamFromReadable(req);
+    const readBefore = bodiesReadBefore.get(req);
+    init.body = readBefore ? new Uint8Array(readBefore) : createReadableStreamFromReadable(req);
     init.duplex = "half";
   }
   return new Request(url.href, init);

@@ -5,14 +5,13 @@ import { SignForm } from "~/components/sign-form";
 import { translator, type Translate } from "~/i18n/i18n";
 import { getLocale } from "~/i18n/locale.server";
 import { useT } from "~/i18n/use-t";
-import { badRequest, field, guard, readForm } from "~/lib/http.server";
+import { badRequest, guard, readForm } from "~/lib/http.server";
 import { renderMarkdownCached } from "~/lib/markdown.server";
-import { rateLimitKey } from "~/lib/abuse.server";
 import { readTracking } from "~/lib/tracking";
 import { getPublicCampaignById } from "~/models/campaigns.server";
 import { getPetitionRef, getPublicPetition, type PublicPetition } from "~/models/petitions.server";
-import { recentSigners, signPetition } from "~/models/signatures.server";
-import { parseSignatureForm, typedValues } from "~/validation/signature.server";
+import { recentSigners } from "~/models/signatures.server";
+import { submitSignature } from "~/lib/sign-submission.server";
 
 function recipientsText(t: Translate, petition: PublicPetition): string {
   if (petition.targetRule === "fixed") {
@@ -46,36 +45,19 @@ export const loader = /* @__PURE__ */ guard(async ({ request, params, context }:
 });
 
 export const action = /* @__PURE__ */ guard(async ({ request, params, context }: ActionFunctionArgs) => {
-  const { db, jobs, env } = context.services;
+  // A plain form POST seldom gets here: signBeforeRemix (sign-first.server.ts) takes those and hands on only what
+  // it leaves to this action (an invalid form, a closed or unknown petition, Remix's own fetch submissions).
   const form = await readForm(request);
   const locale = await getLocale(request);
   // The light, cached lookup (getPetitionRef), status included: asking the database on every signature was one of
-  // its five statements. The editor's save forgets this process's copy, so closing stops signing here at once; another
-  // web process may take signatures for up to PETITION_REF_MAX_AGE_MS (1 s) more, like those confirmed after a close.
-  const petition = await getPetitionRef(db, params.slug ?? "");
+  // its five statements. The editor's save forgets the cached copy, so closing stops signing at once in that
+  // process; another web process may take signatures for up to PETITION_REF_MAX_AGE_MS (1 s) more.
+  const petition = await getPetitionRef(context.services.db, params.slug ?? "");
   if (!petition) throw data({ messageKey: "notFound.body" }, { status: 404 });
   if (petition.status !== "open") throw badRequest(409, "petition.closed");
-  const thanks = `/petitions/${petition.slug}/thanks`;
-  // A filled honeypot is a bot: it gets the same page as a person and nothing is stored.
-  if (field(form, "website")) return redirect(thanks);
-  const parsed = parseSignatureForm(form);
-  if (!parsed.ok) {
-    return data({ errors: parsed.errors, values: typedValues(form) }, { status: 422, headers: { "Cache-Control": "no-store" } });
-  }
-  const tracking = readTracking((name) => form.get(name));
-  const { source, ...utm } = tracking;
-  await signPetition(db, {
-    petitionId: petition.id,
-    form: parsed.data,
-    locale,
-    source: source ?? null,
-    utm: Object.keys(utm).length > 0 ? utm : null,
-    consentText: translator(locale)("sign.optIn"),
-    ipHash: rateLimitKey(context.clientIp, env),
-    rateLimits: env.SIGN_RATE_LIMITS,
-  });
-  jobs?.wake();
-  return redirect(thanks);
+  const submission = await submitSignature(context.services, petition, form, { locale, clientIp: context.clientIp });
+  if (submission.ok) return redirect(submission.thanks);
+  return data({ errors: submission.errors, values: submission.values }, { status: 422, headers: { "Cache-Control": "no-store" } });
 });
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => {

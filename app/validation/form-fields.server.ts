@@ -1,7 +1,10 @@
 import type { z } from "zod";
 
+/** What the public forms read a submission through: a FormData, or URLSearchParams of a form body read before Remix. */
+export type FormFields = Pick<FormData, "get">;
+
 /** The fields as typed, to put back in a public form after an error. Never echoes anything but strings. */
-export function typedFieldValues(form: FormData, fields: readonly string[]): Record<string, string> {
+export function typedFieldValues(form: FormFields, fields: readonly string[]): Record<string, string> {
   const values: Record<string, string> = {};
   for (const field of fields) {
     const value = form.get(field);
@@ -15,7 +18,7 @@ export function typedFieldValues(form: FormData, fields: readonly string[]): Rec
  * (the schema's own "errors.…" key, else errors.<field>.invalid) for the page to translate.
  */
 export function parseFormFields<Schema extends z.ZodType<Record<string, unknown>>, Field extends string>(
-  form: FormData,
+  form: FormFields,
   fields: readonly Field[],
   schema: Schema,
 ): { ok: true; data: z.output<Schema> } | { ok: false; errors: Partial<Record<Field, string>> } {

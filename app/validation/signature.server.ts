@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseFormFields, typedFieldValues } from "./form-fields.server";
+import { parseFormFields, typedFieldValues, type FormFields } from "./form-fields.server";
 
 // Messages are i18n keys (see app/i18n/messages.ts) so one schema serves both languages.
 
@@ -69,12 +69,12 @@ export const SIGNATURE_FIELDS: readonly SignatureField[] = [
 ];
 
 /** The fields as typed, to put back in the form after an error. */
-export function typedValues(form: FormData): Record<string, string> {
+export function typedValues(form: FormFields): Record<string, string> {
   return typedFieldValues(form, SIGNATURE_FIELDS);
 }
 
 /** Parses the submitted form, or per-field error keys. */
-export function parseSignatureForm(form: FormData):
+export function parseSignatureForm(form: FormFields):
   | { ok: true; data: SignatureForm }
   | { ok: false; errors: Partial<Record<SignatureField, string>> } {
   return parseFormFields(form, SIGNATURE_FIELDS, SignatureFormSchema);

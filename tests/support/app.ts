@@ -25,7 +25,7 @@ let build: ServerBuild | null = null;
  */
 export async function startTestApp(
   vars: Record<string, string | undefined>,
-  options: ServiceOptions = {},
+  { changeBuild, ...options }: ServiceOptions & { changeBuild?: (build: ServerBuild) => ServerBuild } = {},
 ): Promise<TestApp> {
   build ??= (await import(pathToFileURL(path.resolve("build/index.js")).href)) as ServerBuild;
   // The port is known only after listening, and APP_URL must name it: listen first, then create services.
@@ -41,7 +41,7 @@ export async function startTestApp(
   const url = `http://127.0.0.1:${port}`;
   const env = loadEnv({ NODE_ENV: "test", APP_URL: url, DELIVERY_INTERVAL: "24h", SESSION_SECRET: TEST_LINK_SECRET, MAIL_RATE_PER_MINUTE: "0", ...vars });
   services = await createServices(env, { jobPollMs: 100, ...options });
-  inner = createHttpApp(services, build);
+  inner = createHttpApp(services, changeBuild ? changeBuild(build) : build);
   const ready = services;
   return {
     url,
