@@ -4,6 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
+# build/index.js (Remix), build/server.js and build/worker.js: production runs plain node, no TypeScript loader.
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -12,4 +13,5 @@ ENV NODE_ENV=production
 COPY --from=build /app /app
 USER node
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "server.ts"]
+# node directly, not npm: SIGTERM reaches the server, and nothing rebuilds (the dev dependencies are pruned).
+CMD ["node", "build/server.js"]

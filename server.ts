@@ -1,6 +1,5 @@
 import cluster from "node:cluster";
 import { existsSync } from "node:fs";
-import { execSync } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
@@ -10,14 +9,15 @@ import { createServices } from "./app/services.server";
 
 // `npm start`: the whole platform in one process on the embedded default, or the web
 // side of a deployment when DATABASE_URL and REDIS_URL are set (run `npm run worker` beside it).
+// Production runs it bundled as build/server.js (scripts/build-server.js); `npm start` builds first.
 
+// From the working directory, not from this file: the same path under tsx (server.ts) and bundled (build/server.js).
 const BUILD = path.resolve("build/index.js");
 
 async function main() {
   const env = loadEnvOrExit();
   if (cluster.isPrimary && !existsSync(BUILD)) {
-    console.log("[web] no build yet: building (a few seconds)…");
-    execSync("npx remix build", { stdio: "inherit" });
+    throw new Error(`no Remix build at ${BUILD}: run \`npm run build\` (\`npm start\` builds by itself)`);
   }
   if (cluster.isPrimary && env.WEB_CONCURRENCY > 1) {
     // Several processes share the port; the primary only restarts any that die.

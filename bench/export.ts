@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { Kysely, PostgresDialect, sql } from "kysely";
@@ -12,6 +12,7 @@ import { openDatabase, type DatabaseHandle } from "../db/client";
 import { migrateToLatest } from "../db/migrate";
 import type { DB } from "../db/schema";
 import { seed } from "../db/seed";
+import { ensureBuilt } from "../scripts/build-server.js";
 import { startBackendMeter } from "./lib/backend-meter";
 import { cleanupAll, installSignalHandlers, onCleanup, sleep } from "./lib/cleanup";
 import { backgroundLoad, formatCpu, startCpuMeter, type CpuReport } from "./lib/cpu";
@@ -21,9 +22,9 @@ import { startDiscardSink } from "./lib/smtp-sink";
 
 /**
  * `npm run bench:export`: 1,000,000 signatures in a database of its own, then
- *  (a) the export as the app serves it: the real server (`node --import tsx
- *      server.ts` as `npm start` runs it, production mode, one process) in a
- *      child process, a signed-in organizer GETting
+ *  (a) the export as the app serves it: the real server (`node build/server.js`
+ *      as production runs it, production mode, one process) in a child
+ *      process, a signed-in organizer GETting
  *      /admin/petitions/<slug>/export without compression and counting the
  *      body's bytes and rows, while /proc samples the server's resident memory
  *      and the CPU time of the server and of Postgres;
@@ -37,8 +38,10 @@ import { startDiscardSink } from "./lib/smtp-sink";
  * Prints a table row for bench/run.ts (`BENCH_ROW {...}`) and a JSON summary
  * (`BENCH_JSON {...}`), then drops the database. Memory: the aim is on the
  * server's peak; its growth during the export is reported beside it, because
- * most of the peak is the idle server (tsx, the Remix build, pg, …).
+ * most of the peak is the idle server (the Remix build, pg, …).
  *
+ * The server runs bench/run.ts's production build when it passes one
+ * (BENCH_BUILD_DIR), else the project's build/, built first when missing or stale.
  * BENCH_EXPORT_ROWS changes the size (default 1,000,000); BENCH_QUIET_WAIT how
  * long to wait for a quiet machine before each measurement (10 s);
  * BENCH_SERVER_NODE_FLAGS adds flags to the server's node command line (e.g.
@@ -131,7 +134,7 @@ async function fill(url: string, petitionId: number, rows: number): Promise<void
   await db.destroy();
 }
 
-/** Resident memory of every process in a process group (tsx runs node as a child), in bytes. */
+/** Resident memory of the biggest process in a process group (the server), in bytes. */
 function groupRss(pgid: number): number {
   let total = 0;
   for (const entry of readdirSync("/proc")) {
@@ -142,7 +145,6 @@ function groupRss(pgid: number): number {
       if (Number(fields[2]) !== pgid) continue;
       const status = readFileSync(`/proc/${entry}/status`, "utf8");
       const kb = /VmRSS:\s+(\d+) kB/.exec(status);
-      // Only the process that serves (the biggest); the tsx launcher is a few tens of MB and idle.
       total = Math.max(total, kb ? Number(kb[1]) * 1024 : 0);
     } catch {
       // The process ended between readdir and read.
@@ -241,7 +243,7 @@ async function waitForQuiet(what: string): Promise<number> {
   return busy;
 }
 
-async function startServer(databaseUrl: string, smtpUrl: string): Promise<{ url: string; child: Child }> {
+async function startServer(buildDir: string, databaseUrl: string, smtpUrl: string): Promise<{ url: string; child: Child }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
@@ -257,7 +259,7 @@ async function startServer(databaseUrl: string, smtpUrl: string): Promise<{ url:
     DELIVERY_INTERVAL: "24h",
   };
   const flags = (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
-  const child = startChild("web server", process.execPath, [...flags, "--import", "tsx", "server.ts"], { env, cwd: ROOT });
+  const child = startChild("web server", process.execPath, [...flags, path.join(buildDir, "build/server.js")], { env, cwd: buildDir });
   try {
     await waitForHttp(`${url}/healthz`, child);
   } catch (error) {
@@ -267,23 +269,17 @@ async function startServer(databaseUrl: string, smtpUrl: string): Promise<{ url:
   return { url, child };
 }
 
-/** The server serves build/: build it when app/ changed since (bench/run.ts builds anyway). */
-async function buildIfStale(): Promise<void> {
-  const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).mtimeMs)));
-  const build = path.join(ROOT, "build/index.js");
-  if (existsSync(build) && statSync(build).mtimeMs > newest(path.join(ROOT, "app"))) return;
-  log("building the app (remix build)…");
-  const child = startChild("remix build", path.join(ROOT, "node_modules/.bin/remix"), ["build"], { cwd: ROOT });
-  const code = await child.exited;
-  await child.stop();
-  if (code !== 0) throw new Error(`remix build exited ${code}:\n${child.output()}`);
+/** The directory whose build/server.js the server runs: bench/run.ts's build, or the project's (as `npm start` builds it). */
+async function serverBuildDir(): Promise<string> {
+  if (process.env.BENCH_BUILD_DIR) return process.env.BENCH_BUILD_DIR;
+  await ensureBuilt("server", { log });
+  return ROOT;
 }
 
 async function main(): Promise<number> {
   installSignalHandlers();
   const t0 = performance.now();
-  await buildIfStale();
+  const buildDir = await serverBuildDir();
   const database = await createDatabase();
   const { db } = database.handle;
   try {
@@ -302,7 +298,7 @@ async function main(): Promise<number> {
 
     // (a) Over HTTP, from the real server.
     const smtp = await startDiscardSink();
-    const server = await startServer(database.url, smtp.url);
+    const server = await startServer(buildDir, database.url, smtp.url);
     let served: Awaited<ReturnType<typeof download>>;
     let serverRss: { before: number; peak: number };
     let httpCpu: CpuReport;

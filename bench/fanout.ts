@@ -12,6 +12,7 @@ import { publishUpdate } from "../app/models/campaign-updates.server";
 import { prepareCampaignUpdateEmail } from "../emails/campaign-update";
 import { BATCH_CONCURRENCY } from "../jobs/handlers/update-batch";
 import { BATCHES_IN_FLIGHT } from "../jobs/queue";
+import { ensureBuilt } from "../scripts/build-server.js";
 import { startBackendMeter } from "./lib/backend-meter";
 import { cleanupAll, installSignalHandlers, onCleanup, sleep } from "./lib/cleanup";
 import { backgroundLoad, formatCpu, startCpuMeter, type CpuReport } from "./lib/cpu";
@@ -25,8 +26,8 @@ import { startChild, type Child } from "./lib/process";
  *  (a) the limit: nodemailer alone, pooled as emails/transport.ts pools it (5
  *      connections), sending the same message (same size: a real rendered update)
  *      with as many sends outstanding as our worker has at most;
- *  (b) our path: publishUpdate, then the real worker (`node --import tsx
- *      jobs/worker.ts`, what `npm run worker` runs, MAIL_RATE_PER_MINUTE=0, its own
+ *  (b) our path: publishUpdate, then the real worker (`node build/worker.js`,
+ *      what production and `npm run worker` run, MAIL_RATE_PER_MINUTE=0, its own
  *      Redis prefix) fanning out and sending the batches, timed from publishing
  *      until every update_sends row is `sent`.
  * Prints both rates, the ratio (aim ≥ 70 %), the worker's peak RSS and CPU per
@@ -251,6 +252,8 @@ async function main(): Promise<number> {
   if (!Number.isInteger(followers) || followers < 1) throw new Error("--followers takes a positive whole number");
   const limitSends = Math.min(followers, Number(process.env.BENCH_FANOUT_LIMIT_SENDS ?? 20_000));
   const concurrency = BATCHES_IN_FLIGHT * BATCH_CONCURRENCY;
+  // The worker runs the project's build/worker.js, built here as `npm run worker` would when missing or stale.
+  await ensureBuilt("worker", { log });
 
   const database = await createBenchDatabase();
   const prefix = `bench-fanout-${randomBytes(4).toString("hex")}`;
@@ -289,7 +292,7 @@ async function main(): Promise<number> {
 
     // (b) our path: the worker process, as deployed.
     const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
-    worker = startChild("worker", process.execPath, [...nodeArgs, "--import", "tsx", path.join(ROOT, "jobs/worker.ts")], {
+    worker = startChild("worker", process.execPath, [...nodeArgs, path.join(ROOT, "build/worker.js")], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,

@@ -48,7 +48,7 @@ export function preparedQuery<DB, Args extends readonly unknown[], Row>(
  * INSERT of a whole row): `build` gets an object of placeholders, one per
  * name, under the same rule, and the returned function takes the values by name.
  */
-export function preparedStatement<DB, Values extends Record<string, unknown>, Row>(
+export function preparedStatement<DB, Values extends object, Row>(
   names: readonly (keyof Values & string)[],
   build: (db: Kysely<DB>, placeholders: Values) => Compilable<Row>,
 ): (db: Kysely<DB>, values: Values) => Promise<Row[]> {

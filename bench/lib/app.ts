@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { ROOT } from "./build";
 import { sleep } from "./cleanup";
 import { freePort, startChild, waitForHttp, type Child } from "./process";
 import type { DiscardSink } from "./smtp-sink";
@@ -21,8 +20,8 @@ export interface BenchContext {
 }
 
 /**
- * The real server (`tsx server.ts`, production mode, on the build of
- * buildForProduction) in a child process group, on its own port and database.
+ * The real server as production runs it (`node build/server.js`, production mode, the
+ * build of buildForProduction) in a child process group, on its own port and database.
  * REDIS_URL is left unset, so outbox jobs (confirmation emails) run inside the
  * web process(es) and go to the SMTP sink.
  */
@@ -44,11 +43,9 @@ export async function startApp(
     SIGN_RATE_LIMITS: "off",
     WEB_CONCURRENCY: String(options.webConcurrency),
     DELIVERY_INTERVAL: "24h",
-    // tsx would look for tsconfig.json (the "~/" paths) in the working directory, the build directory.
-    TSX_TSCONFIG_PATH: path.join(ROOT, "tsconfig.json"),
     ...options.env,
   };
-  const child = startChild(`web server x${options.webConcurrency}`, path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "server.ts")], {
+  const child = startChild(`web server x${options.webConcurrency}`, process.execPath, [path.join(context.buildDir, "build/server.js")], {
     env,
     cwd: context.buildDir,
   });

@@ -1,14 +1,16 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { bundle } from "../../scripts/build-server.js";
 import { onCleanup } from "./cleanup";
 import { startChild } from "./process";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
 /**
- * `remix build` with NODE_ENV=production into a directory of this run's own
- * (node_modules/.cache/sanctuary-bench-build-<pid>), where the servers then run (server.ts reads
- * ./build and serves ./public from its working directory).
+ * The production build — `remix build` with NODE_ENV=production, and server.ts bundled
+ * as build/server.js, as `npm run build` makes them — into a directory of this run's own
+ * (node_modules/.cache/sanctuary-bench-build-<pid>), where the servers then run
+ * (`node build/server.js` reads ./build/index.js and serves ./public from its working directory).
  *
  * Not the shared ./build: vitest's global setup rebuilds that at any moment
  * with NODE_ENV=test (React's development JSX runtime, which a production
@@ -44,6 +46,7 @@ export async function buildForProduction(): Promise<{ dir: string; remove(): Pro
     await child.stop();
     if (code !== 0) throw new Error(`remix build exited ${code}:\n${child.output()}`);
     if (/from "~\//.test(readFileSync(path.join(dir, "build/index.js"), "utf8"))) throw new Error("remix build left \"~/\" imports unresolved");
+    await bundle({ outdir: path.join(dir, "build"), entries: ["server"] });
   } catch (error) {
     await remove();
     throw error;
