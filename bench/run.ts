@@ -249,7 +249,7 @@ async function main(): Promise<number> {
     "",
     markdownTable(rows),
     "",
-    `Ratio = the app's rate ÷ the machine limit measured in the same run: for signing, pgbench running the same SQL transaction (signature + outbox row) with ${SIGNING.connections} clients for ${SIGNING.seconds} s; for reading, a bare Node \`http\` server sending the bytes the app sent (the better of its runs with 1 and 2 processes). Load: autocannon, ${SIGNING.connections} connections, from the same machine. The server is \`tsx server.ts\` with NODE_ENV=production and SIGN_RATE_LIMITS=off; ${JOBS_NOTE}. Staleness: while people sign, the bench confirms pending signatures every 200 ms and polls the count API every 100 ms.`,
+    `Ratio = the app's rate ÷ the machine limit measured in the same run: for signing, pgbench running the same SQL transaction (signature + outbox row) with ${SIGNING.connections} clients for ${SIGNING.seconds} s; for reading, a bare Node \`http\` server sending the bytes the app sent (the better of its runs with 1 and 2 processes). Load: autocannon, ${SIGNING.connections} connections, from the same machine. The server is \`node build/server.js\` (the bundle production runs) with NODE_ENV=production and SIGN_RATE_LIMITS=off; ${JOBS_NOTE}. Staleness: while people sign, the bench confirms pending signatures every 200 ms and polls the count API every 100 ms.`,
     "",
     "Details:",
     "",

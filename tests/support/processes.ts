@@ -14,7 +14,7 @@ import { migrateToLatest } from "../../db/migrate";
 import { seed } from "../../db/seed";
 
 // Real processes for the load and fault suites: the web server and the worker as
-// child processes (exactly what `npm start` and `npm run worker` run), and private
+// child processes (the sources that `npm start` and `npm run worker` bundle and run), and private
 // PostgreSQL and Redis instances that a test may kill and restart. The machine's
 // shared PostgreSQL (5432) and Redis (6379) are never touched here.
 
@@ -22,10 +22,10 @@ const run = promisify(execFile);
 const PG_BIN = process.env.PG_BIN ?? "/usr/lib/postgresql/15/bin";
 const ROOT = path.resolve(".");
 /**
- * The app's processes run as `node --import tsx <script>`: the same TypeScript loader as
- * `npm start` / `npm run worker` (tsx), but in one process. The tsx CLI runs the script in a
- * child process, so a signal to it is relayed (SIGTERM) or, for SIGKILL, lost: the child
- * would live on as an orphan. Here the pid is the app's own.
+ * The app's processes run their sources as `node --import tsx <script>`, so a test needs no
+ * bundle built first (production runs the same sources bundled, build/server.js). Not the tsx
+ * CLI: it runs the script in a child process, so a signal to it is relayed (SIGTERM) or, for
+ * SIGKILL, lost: the child would live on as an orphan. Here the pid is the app's own.
  */
 const NODE_WITH_TSX = [process.execPath, "--import", pathToFileURL(path.join(ROOT, "node_modules/tsx/dist/loader.mjs")).href];
 
@@ -195,7 +195,7 @@ export interface ServerProcess extends ChildHandle {
 export const TEST_SESSION_SECRET = "process-test-secret-process-test-secret!";
 
 /**
- * server.ts (what `npm start` runs; not through npm, whose `sh -c` does not pass signals
+ * server.ts (what `npm start` runs, bundled; not through npm, whose `sh -c` does not pass signals
  * on) on a free port, in production mode on a production build (see buildForProduction).
  * Resolves once it listens.
  */
