@@ -3,6 +3,7 @@ import express from "express";
 import type { ServerBuild } from "@remix-run/node";
 import { answerCountApiFirst } from "./lib/count-api.server";
 import { isCrossSite } from "./lib/http.server";
+import { captureFor, publicPageCache } from "./lib/public-page-cache.server";
 import { QUEUES_PATH, queuesDashboard } from "./lib/queues-dashboard.server";
 import { remixRequestHandler } from "./lib/remix-handler.server";
 import { securityHeadersMiddleware } from "./lib/security-headers.server";
@@ -72,12 +73,15 @@ export function createHttpApp(services: Services, build: ServerBuild): express.E
   });
   // Signing, the busiest POST, is answered before Remix when the form is valid (see sign-first.server.ts).
   app.post("/petitions/:slug", signBeforeRemix(services));
+  // The petition page, the busiest GET, is answered from a page Remix rendered up to 1 s ago (public-page-cache.server.ts).
+  app.get("/petitions/:slug", publicPageCache(services.db));
   app.all(
     "*",
     remixRequestHandler({
       build,
       mode: services.env.NODE_ENV === "production" ? "production" : "development",
       getLoadContext: (req, res) => ({ services, cspNonce: String(res.locals.cspNonce), clientIp: req.ip ?? "" }),
+      keepAnswer: captureFor,
     }),
   );
   // The client's fault, not a 500: a request whose URL Remix's adapter cannot build (a Host such as "a b" or

@@ -9,10 +9,10 @@ import type { Services } from "~/services.server";
  * The public count, `GET /api/petitions/:slug`: confirmed signatures only.
  *
  * How old it may be: the count is cached per process for COUNT_MAX_AGE_MS
- * (2 s), and shared caches may keep the answer 1 s fresh + 2 s stale, so a
- * reader never sees a count more than 5 s old. The petition itself (title,
+ * (2 s), and shared caches may keep the answer 1 s fresh + 1 s stale, so a
+ * reader never sees a count more than 4 s old. The petition itself (title,
  * goal, status) comes from getPetitionRef, at most PETITION_REF_MAX_AGE_MS
- * (1 s) old, so it is never more than 4 s old.
+ * (1 s) old, so it is never more than 3 s old.
  */
 export interface CountApiAnswer {
   status: 200 | 404 | 503;

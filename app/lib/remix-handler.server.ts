@@ -20,7 +20,7 @@ import type { NextFunction, Request as ExpressRequest, Response as ExpressRespon
  * for a streamed export that kept every chunk sent (a 155 MB export, 155 MB
  * more memory).
  */
-async function sendBody(body: ReadableStream<Uint8Array>, res: ExpressResponse & { flush?: () => void }) {
+async function sendBody(body: ReadableStream<Uint8Array>, res: ExpressResponse & { flush?: () => void }, kept?: Uint8Array[]) {
   const reader = body.getReader();
   let gone = false;
   let wake: (() => void) | null = null;
@@ -38,6 +38,7 @@ async function sendBody(body: ReadableStream<Uint8Array>, res: ExpressResponse &
       const next = await reader.read();
       if (gone) throw new Error("client went away");
       if (next.done) break;
+      kept?.push(next.value);
       if (!res.write(next.value)) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = null;
@@ -90,6 +91,8 @@ export function remixRequestHandler(options: {
   build: ServerBuild;
   mode: string;
   getLoadContext: (req: ExpressRequest, res: ExpressResponse) => AppLoadContext;
+  /** Whether to keep this request's answer, and where: given the status, headers and whole body once all is sent. */
+  keepAnswer?: (req: ExpressRequest) => ((status: number, headers: Headers, body: Buffer) => void) | undefined;
 }) {
   const handle = createRequestHandler(options.build, options.mode);
   return async (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
@@ -104,7 +107,10 @@ export function remixRequestHandler(options: {
         return;
       }
       if (/text\/event-stream/i.test(response.headers.get("Content-Type") ?? "")) res.flushHeaders();
-      await sendBody(response.body, res);
+      const keep = options.keepAnswer?.(req);
+      const kept: Uint8Array[] | undefined = keep ? [] : undefined;
+      await sendBody(response.body, res, kept);
+      if (keep && kept) keep(response.status, response.headers, Buffer.concat(kept));
     } catch (error) {
       // Once the answer has started, a failure (most often the client leaving) can only end the connection.
       if (res.headersSent) {

@@ -6,6 +6,7 @@ import { audit } from "./audit.server";
 import type { Organizer } from "./organizers.server";
 import { forbidden, type SaveResult } from "./petition-editor.server";
 import type { DB, Locale } from "../../db/schema";
+import { forgetPublicPages } from "~/lib/public-page-cache.server";
 
 /**
  * Campaigns of the organizations the organizer belongs to (all for an admin),
@@ -181,7 +182,7 @@ export async function updateCampaign(db: Kysely<DB>, organizer: Organizer, slug:
         });
       }
       return { ok: true, slug: input.slug };
-    });
+    }).finally(() => forgetPublicPages(db)); // Petition pages name their campaign.
   } catch (error) {
     if (isUniqueViolation(error)) return { ok: false, errors: { slug: SLUG_TAKEN } };
     throw error;

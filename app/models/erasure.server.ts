@@ -5,6 +5,7 @@ import type { DB } from "../../db/schema";
 import { enqueueOutbox, JOB_KINDS } from "../../jobs/outbox";
 import { audit } from "./audit.server";
 import { reserveSubscriberEmail } from "./subscribers.server";
+import { forgetPublicPages } from "~/lib/public-page-cache.server";
 
 // "Delete my data" takes two steps: the preferences page asks, and a link mailed to the
 // address erases. A preferences link can be forwarded with an update; the erasure link
@@ -70,7 +71,7 @@ export async function eraseWithToken(db: Kysely<DB>, token: string): Promise<boo
     if (!used) return false;
     await eraseSubscriber(trx, used.subscriber_id);
     return true;
-  });
+  }).finally(() => forgetPublicPages(db)); // The petition pages list recent signers' names.
 }
 
 export interface ErasureSummary {

@@ -5,6 +5,7 @@ import { audit } from "./audit.server";
 import type { ScopedPetition } from "./admin-petitions.server";
 import type { Organizer } from "./organizers.server";
 import type { DB } from "../../db/schema";
+import { forgetPublicPages } from "~/lib/public-page-cache.server";
 
 /**
  * Moderation of one petition's signatures: hiding comments from public pages
@@ -77,7 +78,7 @@ export async function setCommentHidden(db: Kysely<DB>, organizer: Organizer, pet
       details: { petition: petition.slug },
     });
     return true;
-  });
+  }).finally(() => forgetPublicPages(db)); // The page lists recent comments.
 }
 
 function matches(criteria: InvalidateCriteria) {
@@ -169,7 +170,7 @@ export async function invalidateSignatures(
         details: { ...auditedCriteria(criteria, options.secret), count: updated.length, confirmed: before.confirmed, petition: petition.slug },
       });
       return { ok: true as const, count: updated.length };
-    });
+    }).finally(() => forgetPublicPages(db)); // The page shows the count.
   } catch (error) {
     if (error instanceof CountChanged) return { ok: false, count: error.count };
     throw error;

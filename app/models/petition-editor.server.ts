@@ -8,6 +8,7 @@ import { audit } from "./audit.server";
 import { forgetPetitionRefs } from "./petitions.server";
 import type { Organizer } from "./organizers.server";
 import type { DB, Locale, PetitionStatus, TargetLevel } from "../../db/schema";
+import { forgetPublicPages } from "~/lib/public-page-cache.server";
 
 /**
  * Where a petition may go from each status. Never back to draft once opened
@@ -380,7 +381,11 @@ export async function updatePetition(
         });
       }
       return { ok: true, slug: input.slug };
-    }).finally(() => forgetPetitionRefs(db)); // After COMMIT, so signing in this process sees a close at once.
+    }).finally(() => {
+      // After COMMIT, so signing and the public page in this process see the change (a close) at once.
+      forgetPetitionRefs(db);
+      forgetPublicPages(db);
+    });
   } catch (error) {
     if (isUniqueViolation(error)) return { ok: false, errors: { slug: SLUG_TAKEN } };
     throw error;

@@ -1,3 +1,4 @@
+import { sharedState } from "~/lib/shared-state.server";
 import type { Kysely } from "kysely";
 import { preparedQuery } from "~/lib/prepared-query.server";
 import type { DB, Locale, PetitionStatus, TargetLevel } from "../../db/schema";
@@ -151,11 +152,11 @@ interface RefEntry {
 
 /**
  * Per database (tests run several apps in one process, each on its own
- * database). Module state: the Remix build and server.ts each load their own
- * copy of this module, so the count API (server.ts) and the routes (the build)
- * keep a cache each; the editor's save forgets the routes' one, where signing is.
+ * database), and one per process (sharedState): the editor's save runs in the
+ * Remix build's copy of this module, signing and the count API in server.ts's,
+ * and a save must reach both.
  */
-const refCaches = new WeakMap<Kysely<DB>, Map<string, RefEntry>>();
+const refCaches = sharedState("petitionRefs", () => new WeakMap<Kysely<DB>, Map<string, RefEntry>>());
 
 function freshEntry(db: Kysely<DB>, slug: string): RefEntry | undefined {
   const hit = refCaches.get(db)?.get(slug);

@@ -176,8 +176,9 @@ async function journey(page: Page, texts: Texts, signer: { first: string; last: 
   // Back on the petition page: one more signature, and the signer listed by first name, initial and city.
   await page.locator(".confirm a[href$='/petitions/tell-your-mayor-defy-trump-expand-sanctuary']").click();
   await page.waitForURL("**/petitions/tell-your-mayor-defy-trump-expand-sanctuary");
-  // Public pages may be cached for up to 3 s (max-age=1, stale-while-revalidate=2) and counts for 2 s
-  // more, so a page seen moments ago can lag: reload until the new count shows, within those bounds.
+  // Public pages may be cached for up to 2 s (max-age=1, stale-while-revalidate=1), kept rendered by the
+  // server for 1 s and their counts for 2 s, so a page seen moments ago can lag: reload until the new count
+  // shows, within those bounds.
   await expect
     .poll(
       async () => {

@@ -116,7 +116,7 @@ describe("the count API ahead of Remix", () => {
     });
     expect(found.headers).toMatchObject({
       "content-type": "application/json; charset=utf-8",
-      "cache-control": "public, max-age=1, stale-while-revalidate=2",
+      "cache-control": "public, max-age=1, stale-while-revalidate=1",
       "access-control-allow-origin": "*",
       "x-content-type-options": "nosniff",
       "referrer-policy": "strict-origin-when-cross-origin",
