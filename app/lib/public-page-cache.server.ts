@@ -35,8 +35,10 @@ interface CachedPage {
   expires: number;
   /** The headers Remix's response had, in order (the security headers are added again per answer). */
   headers: [string, string][];
-  /** The body split around the nonce of the request that rendered it. */
-  parts: string[];
+  /** The body split around the nonce of the request that rendered it (Buffers: joining them is a copy, not an encoding). */
+  parts: Buffer[];
+  /** The body's length less the nonces'. */
+  partsLength: number;
 }
 
 type Pages = Map<string, CachedPage>;
@@ -98,11 +100,19 @@ export function publicPageCache(db: Kysely<DB>) {
           if (req.method === "GET") slots.set(req, { pages, key, nonce });
           return next();
         }
-        const body = page.parts.join(nonce);
+        const nonceBytes = Buffer.from(nonce);
+        const length = page.partsLength + nonceBytes.length * (page.parts.length - 1);
         res.status(200);
         for (const [name, value] of page.headers) res.append(name, value);
-        res.setHeader("Content-Length", Buffer.byteLength(body));
-        res.end(req.method === "HEAD" ? undefined : body);
+        res.setHeader("Content-Length", length);
+        if (req.method === "HEAD") return void res.end();
+        const body = Buffer.allocUnsafe(length);
+        let at = 0;
+        page.parts.forEach((part, i) => {
+          if (i > 0) at += nonceBytes.copy(body, at);
+          at += part.copy(body, at);
+        });
+        res.end(body);
       },
       (error: unknown) => next(error),
     );
@@ -123,6 +133,11 @@ export function captureFor(req: IncomingMessage): ((status: number, headers: Hea
     // Oldest first: make room by dropping the page stored longest ago.
     pages.delete(key);
     if (pages.size >= MAX_PAGES) pages.delete(pages.keys().next().value!);
-    pages.set(key, { expires: Date.now() + PAGE_CACHE_MAX_AGE_MS, headers: [...headers.entries()], parts: body.toString("utf8").split(nonce) });
+    const parts = body
+      .toString("utf8")
+      .split(nonce)
+      .map((part) => Buffer.from(part));
+    const partsLength = parts.reduce((sum, part) => sum + part.length, 0);
+    pages.set(key, { expires: Date.now() + PAGE_CACHE_MAX_AGE_MS, headers: [...headers.entries()], parts, partsLength });
   };
 }

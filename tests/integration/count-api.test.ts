@@ -12,7 +12,7 @@ import { COUNT_MAX_AGE_MS, SignatureCounts } from "../../app/models/counts.serve
 import { PETITION_REF_MAX_AGE_MS } from "../../app/models/petitions.server";
 import { startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, type TestDatabase } from "../support/db";
-import { petitionId, SEEDED_PETITION } from "../support/factories";
+import { insertPetition, petitionId, SEEDED_PETITION } from "../support/factories";
 import { startSmtpSink, type SmtpSink } from "../support/smtp";
 
 // Issue 5: the count API is answered ahead of Remix (app/lib/count-api.server.ts). It must answer exactly as the
@@ -29,13 +29,7 @@ beforeAll(async () => {
   smtp = await startSmtpSink();
   app = await startTestApp({ DATABASE_URL: database.url });
   production = await startTestApp({ NODE_ENV: "production", DATABASE_URL: database.url, SMTP_URL: smtp.url });
-  const owner = await database.db.selectFrom("organizations").select("id").where("slug", "=", "sanctuary").executeTakeFirstOrThrow();
-  const draft = await database.db
-    .insertInto("petitions")
-    .values({ organization_id: owner.id, slug: "a-draft-petition", status: "draft" })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  await database.db.insertInto("petition_translations").values({ petition_id: draft.id, locale: "en", title: "A draft" }).execute();
+  await insertPetition(database.db, { slug: "a-draft-petition", status: "draft", title: "A draft" });
 });
 
 afterAll(async () => {

@@ -3,10 +3,10 @@ import { preparedQuery } from "../../app/lib/prepared-query.server";
 import { getPublicPetition, PETITION_REF_MAX_AGE_MS } from "../../app/models/petitions.server";
 import type { DB } from "../../db/schema";
 import type { Kysely } from "kysely";
-import { startTestApp, type TestApp } from "../support/app";
+import { formBody, startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, type TestDatabase } from "../support/db";
 import { petitionId, SEEDED_PETITION, signerFields } from "../support/factories";
-import { signedInOrganizer } from "../support/organizers";
+import { petitionEditorFields, signedInOrganizer } from "../support/organizers";
 
 // Issue 5: signing reads a cached petition (status included), and the page a cached rendering of its Markdown.
 // Neither may hide an organizer's change (issue 3: "public pages reflect a change at once"; a closed petition takes
@@ -28,36 +28,16 @@ afterAll(async () => {
 });
 
 function post(pathname: string, fields: Record<string, string | string[]>, cookie = ""): Promise<Response> {
-  const body = new URLSearchParams();
-  for (const [name, value] of Object.entries(fields)) for (const item of Array.isArray(value) ? value : [value]) body.append(name, item);
   return fetch(app.url + pathname, {
     method: "POST",
     redirect: "manual",
     headers: { Origin: app.url, "Content-Type": "application/x-www-form-urlencoded", Cookie: cookie },
-    body: body.toString(),
+    body: formBody(fields),
   });
 }
 
 /** The editor's form for a petition of ours, as a person submits it. */
-function editorFields(slug: string, status: string): Record<string, string | string[]> {
-  return {
-    intent: "save",
-    organizationId: String(organizer.organizationId),
-    slug,
-    titleEn: "Keep the clinic open",
-    summaryEn: "Ask the county to keep the clinic open.",
-    bodyEn: "We ask the **county** to keep the clinic open.",
-    titleEs: "",
-    summaryEs: "",
-    bodyEs: "",
-    goal: "500",
-    status,
-    campaignId: "",
-    targetRule: "local",
-    targetLevels: ["city", "county"],
-    deliveryInterval: "",
-  };
-}
+const editorFields = (slug: string, status: string) => petitionEditorFields(organizer.organizationId, { slug, status });
 
 describe("signing with the cached petition", () => {
   // The clock stands still in these tests (Date only; timers run), so a cached petition grows old only when a test

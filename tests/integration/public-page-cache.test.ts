@@ -3,10 +3,10 @@ import { PAGE_CACHE_MAX_AGE_MS } from "../../app/lib/public-page-cache.server";
 import type { ScopedPetition } from "../../app/models/admin-petitions.server";
 import { setCommentHidden } from "../../app/models/moderation.server";
 import type { Organizer } from "../../app/models/organizers.server";
-import { startTestApp, type TestApp } from "../support/app";
+import { formBody, startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, type TestDatabase } from "../support/db";
-import { petitionId, SEEDED_PETITION, signerFields } from "../support/factories";
-import { signedInOrganizer } from "../support/organizers";
+import { insertPetition, petitionId, SEEDED_PETITION, signerFields } from "../support/factories";
+import { petitionEditorFields, signedInOrganizer } from "../support/organizers";
 
 // Issue 5: the petition page is answered from the page Remix rendered up to PAGE_CACHE_MAX_AGE_MS ago
 // (app/lib/public-page-cache.server.ts). Changes made straight in the database stand for another process's: this
@@ -110,41 +110,18 @@ describe("the petition page from the page cache", () => {
     expect(await head.text()).toBe("");
 
     expect((await app.get("/petitions/not-yet-there")).status).toBe(404);
-    const owner = await database.db.selectFrom("organizations").select("id").where("slug", "=", "sanctuary").executeTakeFirstOrThrow();
-    const added = await database.db
-      .insertInto("petitions")
-      .values({ organization_id: owner.id, slug: "not-yet-there", status: "open" })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await database.db.insertInto("petition_translations").values({ petition_id: added.id, locale: "en", title: "Now there" }).execute();
+    await insertPetition(database.db, { slug: "not-yet-there", status: "open", title: "Now there" });
     expect((await app.get("/petitions/not-yet-there")).status).toBe(200);
   });
 
   it("shows an organizer's change at once: a save in the editor, a hidden comment", async () => {
     const slug = "page-cache-petition";
-    const fields = (title: string, status: string) => ({
-      intent: "save",
-      organizationId: String(organizer.organizationId),
-      slug,
-      titleEn: title,
-      summaryEn: "A summary.",
-      bodyEn: "A body.",
-      titleEs: "",
-      summaryEs: "",
-      bodyEs: "",
-      goal: "500",
-      status,
-      campaignId: "",
-      targetRule: "local",
-      targetLevels: "city",
-      deliveryInterval: "",
-    });
     const save = (path: string, title: string, status: string) =>
       fetch(app.url + path, {
         method: "POST",
         redirect: "manual",
         headers: { Origin: app.url, "Content-Type": "application/x-www-form-urlencoded", Cookie: organizer.cookie },
-        body: new URLSearchParams(fields(title, status)).toString(),
+        body: formBody(petitionEditorFields(organizer.organizationId, { slug, status, title })),
       });
     expect((await save("/admin/petitions/new", "First title", "open")).status).toBe(302);
     expect(await titleOf(await app.get(`/petitions/${slug}`))).toBe("First title");

@@ -2,7 +2,7 @@ import type { ServerBuild } from "@remix-run/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, type TestDatabase } from "../support/db";
-import { SEEDED_PETITION, signaturesOf, signerFields } from "../support/factories";
+import { insertPetition, SEEDED_PETITION, signaturesOf, signerFields } from "../support/factories";
 import { startSmtpSink, type SmtpSink } from "../support/smtp";
 
 // Issue 5: a valid sign form is answered before Remix (app/lib/sign-first.server.ts). Two apps on one database:
@@ -125,13 +125,7 @@ describe("signing answered before Remix", () => {
     expect(sent.status).toBe(418);
     expect((await bypass.post("/petitions/no-such-petition", signerFields())).status).toBe(418);
 
-    const owner = await database.db.selectFrom("organizations").select("id").where("slug", "=", "sanctuary").executeTakeFirstOrThrow();
-    const closed = await database.db
-      .insertInto("petitions")
-      .values({ organization_id: owner.id, slug: "a-closed-petition", status: "closed" })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await database.db.insertInto("petition_translations").values({ petition_id: closed.id, locale: "en", title: "Closed" }).execute();
+    await insertPetition(database.db, { slug: "a-closed-petition", status: "closed", title: "Closed" });
     const fields = signerFields();
     expect((await bypass.post("/petitions/a-closed-petition", fields)).status).toBe(418);
     expect((await app.post("/petitions/a-closed-petition", fields)).status).toBe(409);

@@ -19,6 +19,13 @@ export interface TestApp {
 
 let build: ServerBuild | null = null;
 
+/** A form body as a browser encodes it; a list is the same field repeated (checkboxes, multi-selects). */
+export function formBody(fields: Record<string, string | string[]>): string {
+  const body = new URLSearchParams();
+  for (const [name, value] of Object.entries(fields)) for (const item of Array.isArray(value) ? value : [value]) body.append(name, item);
+  return body.toString();
+}
+
 /**
  * The real HTTP app (Express + the Remix build) on a free port, with its own
  * services. APP_URL points at that port so links in emails work.

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
-import type { DB } from "../../db/schema";
+import type { DB, PetitionStatus } from "../../db/schema";
 
 export const SEEDED_PETITION = "tell-your-mayor-defy-trump-expand-sanctuary";
 
@@ -18,6 +18,18 @@ export function signerFields(overrides: Record<string, string> = {}): Record<str
 
 export async function petitionId(db: Kysely<DB>, slug = SEEDED_PETITION): Promise<number> {
   const row = await db.selectFrom("petitions").select("id").where("slug", "=", slug).executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** A petition of the seeded host organization, straight in the database, with an English title only. */
+export async function insertPetition(db: Kysely<DB>, petition: { slug: string; status: PetitionStatus; title: string }): Promise<number> {
+  const owner = await db.selectFrom("organizations").select("id").where("slug", "=", "sanctuary").executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto("petitions")
+    .values({ organization_id: owner.id, slug: petition.slug, status: petition.status })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await db.insertInto("petition_translations").values({ petition_id: row.id, locale: "en", title: petition.title }).execute();
   return row.id;
 }
 

@@ -20,3 +20,27 @@ export async function signedInOrganizer(
   const cookie = res.headers.get("set-cookie")!.split(";")[0];
   return { cookie, organizerId: account.organizerId, organizationId: account.organizationId };
 }
+
+/** The petition editor's form (new or edit) as a person fills it in: English only, the signer's city and county as targets. */
+export function petitionEditorFields(
+  organizationId: number,
+  petition: { slug: string; status: string; title?: string },
+): Record<string, string | string[]> {
+  return {
+    intent: "save",
+    organizationId: String(organizationId),
+    slug: petition.slug,
+    titleEn: petition.title ?? "Keep the clinic open",
+    summaryEn: "Ask the county to keep the clinic open.",
+    bodyEn: "We ask the **county** to keep the clinic open.",
+    titleEs: "",
+    summaryEs: "",
+    bodyEs: "",
+    goal: "500",
+    status: petition.status,
+    campaignId: "",
+    targetRule: "local",
+    targetLevels: ["city", "county"],
+    deliveryInterval: "",
+  };
+}
