@@ -35,7 +35,7 @@ interface CachedPage {
   expires: number;
   /** The headers Remix's response had, in order (the security headers are added again per answer). */
   headers: [string, string][];
-  /** The body split around the nonce of the request that rendered it (Buffers: joining them is a copy, not an encoding). */
+  /** The body split around the nonce of the request that rendered it, as bytes ready to send. */
   parts: Buffer[];
   /** The body's length less the nonces'. */
   partsLength: number;
@@ -106,13 +106,13 @@ export function publicPageCache(db: Kysely<DB>) {
         for (const [name, value] of page.headers) res.append(name, value);
         res.setHeader("Content-Length", length);
         if (req.method === "HEAD") return void res.end();
-        const body = Buffer.allocUnsafe(length);
-        let at = 0;
-        page.parts.forEach((part, i) => {
-          if (i > 0) at += nonceBytes.copy(body, at);
-          at += part.copy(body, at);
-        });
-        res.end(body);
+        // Written piece by piece: Node sends writes made in one tick together (one writev), with no copy of the page.
+        const last = page.parts.length - 1;
+        for (let i = 0; i < last; i++) {
+          res.write(page.parts[i]);
+          res.write(nonceBytes);
+        }
+        res.end(page.parts[last]);
       },
       (error: unknown) => next(error),
     );

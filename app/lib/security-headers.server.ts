@@ -10,9 +10,20 @@ import type { NextFunction, Request, Response } from "express";
  * would give duplicates such as "Cache-Control: public, max-age=1, no-store".
  */
 
-/** A fresh CSP nonce: 128 random bits, one per request. */
+const NONCE_BYTES = 16;
+/** Random bytes for the next nonces, drawn 256 nonces at a time (as crypto.randomUUID does): one system call each. */
+let noncePool = Buffer.alloc(0);
+let nonceOffset = 0;
+
+/** A fresh CSP nonce: 128 random bits, one per request, never reused. */
 export function createNonce(): string {
-  return randomBytes(16).toString("base64");
+  if (nonceOffset + NONCE_BYTES > noncePool.length) {
+    noncePool = randomBytes(NONCE_BYTES * 256);
+    nonceOffset = 0;
+  }
+  const nonce = noncePool.toString("base64", nonceOffset, nonceOffset + NONCE_BYTES);
+  nonceOffset += NONCE_BYTES;
+  return nonce;
 }
 
 /**

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   cacheControlFor,
   contentSecurityPolicy,
+  createNonce,
   PUBLIC_PAGE_CACHE,
   securityHeaders,
 } from "../../app/lib/security-headers.server";
@@ -247,6 +248,12 @@ describe("in production", () => {
 });
 
 describe("the header rules", () => {
+  it("gives every response a nonce of its own: 128 bits, never the same, across refills of the random pool", () => {
+    const nonces = Array.from({ length: 1000 }, () => createNonce());
+    expect(new Set(nonces).size).toBe(nonces.length);
+    for (const nonce of nonces) expect(Buffer.from(nonce, "base64")).toHaveLength(16);
+  });
+
   const facts = { method: "GET", status: 200, setsCookie: false, cacheControl: [] as string[] };
 
   it("caches only known public pages, and only a 200 to a GET without a cookie", () => {
