@@ -5,7 +5,7 @@ import { localeCookie, localeFromAcceptLanguage } from "~/i18n/locale.server";
 import { MAX_FORM_BYTES } from "~/lib/http.server";
 import { handBodyToRemix } from "~/lib/remix-handler.server";
 import { submitSignature } from "~/lib/sign-submission.server";
-import { getPetitionRef, peekPetitionRef, type PetitionRef } from "~/models/petitions.server";
+import { getPetitionRef, peekPetitionRef } from "~/models/petitions.server";
 import type { Services } from "~/services.server";
 
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
@@ -67,10 +67,9 @@ export function signBeforeRemix(services: Pick<Services, "db" | "jobs" | "env">)
     ) {
       return next();
     }
-    let petition: PetitionRef | null | undefined;
     let body: Buffer | null = null;
     try {
-      petition = peekPetitionRef(services.db, req.params.slug) ?? (await getPetitionRef(services.db, req.params.slug));
+      const petition = peekPetitionRef(services.db, req.params.slug) ?? (await getPetitionRef(services.db, req.params.slug));
       if (!petition || petition.status !== "open") return next();
       body = await readBody(req, length);
       if (!body) return;
