@@ -1,12 +1,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { PAGE_CACHE_MAX_AGE_MS } from "../../app/lib/public-page-cache.server";
+import { forgetPublicPages, PAGE_CACHE_MAX_AGE_MS } from "../../app/lib/public-page-cache.server";
 import type { ScopedPetition } from "../../app/models/admin-petitions.server";
+import { eraseWithToken, issueErasureToken } from "../../app/models/erasure.server";
 import { setCommentHidden } from "../../app/models/moderation.server";
 import type { Organizer } from "../../app/models/organizers.server";
 import { formBody, startTestApp, type TestApp } from "../support/app";
 import { createTestDatabase, type TestDatabase } from "../support/db";
 import { insertPetition, petitionId, SEEDED_PETITION, signerFields } from "../support/factories";
 import { petitionEditorFields, signedInOrganizer } from "../support/organizers";
+import { addFollower } from "../support/subscribers";
 
 // Issue 5: the petition page is answered from the page Remix rendered up to PAGE_CACHE_MAX_AGE_MS ago
 // (app/lib/public-page-cache.server.ts). Changes made straight in the database stand for another process's: this
@@ -35,9 +37,9 @@ beforeEach(() => {
   vi.useFakeTimers({ toFake: ["Date"] });
 });
 afterEach(() => {
-  // Every test starts with nothing cached.
-  vi.setSystemTime(Date.now() + PAGE_CACHE_MAX_AGE_MS + 1);
   vi.useRealTimers();
+  // Every test starts with nothing cached (the real clock may be behind the fake one a test moved on).
+  forgetPublicPages(app.services.db);
 });
 
 const setTitle = (title: string, locale: "en" | "es" = "en") =>
@@ -141,5 +143,38 @@ describe("the petition page from the page cache", () => {
     // As the moderation page does it, on the app's own database handle.
     expect(await setCommentHidden(app.services.db, { id: organizer.organizerId } as Organizer, petition, signature.id, true)).toBe(true);
     expect(await (await app.get(page)).text()).not.toContain(comment);
+  });
+
+  it("drops a person's name from the page the moment they erase their data", async () => {
+    const email = "erase.me.page@example.com";
+    const firstName = "Evangelina";
+    expect((await app.post(page, signerFields({ email, firstName }))).status).toBe(302);
+    await database.db.updateTable("signatures").set({ status: "confirmed", confirmed_at: new Date() }).where("email", "=", email).execute();
+    vi.setSystemTime(Date.now() + PAGE_CACHE_MAX_AGE_MS + 1);
+    expect(await (await app.get(page)).text()).toContain(firstName);
+    const { subscriberId } = await addFollower(database.db, { email, firstName, follows: {} });
+    const token = await issueErasureToken(database.db, subscriberId);
+    // As the /erase/:token page does it, on the app's own database handle.
+    expect(await eraseWithToken(app.services.db, token)).toBe(true);
+    expect(await (await app.get(page)).text()).not.toContain(firstName);
+  });
+
+  it("shows a renamed campaign on its petitions' pages at once", async () => {
+    const campaign = await database.db
+      .selectFrom("petitions")
+      .innerJoin("campaigns", "campaigns.id", "petitions.campaign_id")
+      .select(["campaigns.slug", "campaigns.status"])
+      .where("petitions.id", "=", id)
+      .executeTakeFirstOrThrow();
+    const before = await (await app.get(page)).text();
+    expect(before).not.toContain("Renamed campaign");
+    const res = await fetch(`${app.url}/admin/campaigns/${campaign.slug}/edit`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { Origin: app.url, "Content-Type": "application/x-www-form-urlencoded", Cookie: organizer.cookie },
+      body: formBody({ intent: "save", slug: campaign.slug, status: campaign.status, titleEn: "Renamed campaign", summaryEn: "Summary.", bodyEn: "Body." }),
+    });
+    expect(res.status).toBe(302);
+    expect(await (await app.get(page)).text()).toContain("Renamed campaign");
   });
 });
