@@ -49,9 +49,14 @@ export function isAllowListed(list: BlockList, ip: string): boolean {
   return list.check(ip, family === 6 ? "ipv6" : "ipv4");
 }
 
-/** A keyed hash of the IP: enough to count signatures from one address, useless to anyone without the secret. */
+/** A keyed hash of something counted (an IP, an account): enough to count by, useless to anyone without the secret. */
+export function keyedHash(kind: "ip" | "account", value: string, secret: string): string {
+  return createHmac("sha256", secret).update(`${kind}:${value}`).digest("hex").slice(0, 32);
+}
+
+/** A keyed hash of the IP: enough to count signatures from one address. */
 export function hashIp(ip: string, secret: string): string {
-  return createHmac("sha256", secret).update(`ip:${ip}`).digest("hex").slice(0, 32);
+  return keyedHash("ip", ip, secret);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createCookie, redirect, type AppLoadContext, type Cookie } from "@remix-run/node";
-import { hashIp } from "~/lib/abuse.server";
+import { hashIp, keyedHash } from "~/lib/abuse.server";
 import { isLocalPath } from "~/lib/http.server";
 import { loadOrganizer, type Organizer } from "~/models/organizers.server";
 import { createSession, resolveSession, revokeSession, SESSION_MAX_DAYS } from "~/models/sessions.server";
@@ -69,7 +69,7 @@ export async function endSession(request: Request, context: AppLoadContext): Pro
 /** The keys failed sign-ins are counted under: this IP, and this account. */
 export function loginLimitKeys(context: AppLoadContext, email: string): string[] {
   const secret = context.services.env.SESSION_SECRET;
-  return [`ip:${hashIp(context.clientIp || "unknown", secret)}`, `account:${hashIp(email.trim().toLowerCase(), secret)}`];
+  return [`ip:${hashIp(context.clientIp || "unknown", secret)}`, `account:${keyedHash("account", email.trim().toLowerCase(), secret)}`];
 }
 
 /** The organizer's role in an organization; admins act as owners everywhere. */
