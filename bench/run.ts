@@ -258,7 +258,7 @@ async function main(): Promise<number> {
     "",
     ...notes.map((note) => `- ${note}`),
     "",
-    "Reproduce: `npm run bench` (PostgreSQL on 127.0.0.1:5432 with trust auth, and `pgbench`).",
+    "Reproduce: `npm run bench` (PostgreSQL on 127.0.0.1:5432 with trust auth, `pgbench`, and Redis on 127.0.0.1:6379 or `BENCH_REDIS_URL`).",
     "",
   ].join("\n");
   if (which === "all") {
