@@ -17,9 +17,14 @@ export const localeCookie = createCookie("lang", {
 export async function getLocale(request: Request): Promise<Locale> {
   const fromQuery = new URL(request.url).searchParams.get("lang");
   if (isLocale(fromQuery)) return fromQuery;
-  const fromCookie = await localeCookie.parse(request.headers.get("Cookie")).catch(() => null);
+  return localeFromHeaders(request.headers.get("Cookie"), request.headers.get("Accept-Language"));
+}
+
+/** getLocale for a URL without `?lang=`, from the request's Cookie and Accept-Language headers. */
+export async function localeFromHeaders(cookie: string | null | undefined, acceptLanguage: string | null | undefined): Promise<Locale> {
+  const fromCookie = await localeCookie.parse(cookie ?? null).catch(() => null);
   if (isLocale(fromCookie)) return fromCookie;
-  return localeFromAcceptLanguage(request.headers.get("Accept-Language"));
+  return localeFromAcceptLanguage(acceptLanguage ?? null);
 }
 
 export function localeFromAcceptLanguage(header: string | null): Locale {

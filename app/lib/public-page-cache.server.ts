@@ -1,9 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { NextFunction, Request, Response } from "express";
 import type { Kysely } from "kysely";
-import type { DB, Locale } from "../../db/schema";
-import { isLocale } from "~/i18n/i18n";
-import { localeCookie, localeFromAcceptLanguage } from "~/i18n/locale.server";
+import type { DB } from "../../db/schema";
+import { localeCookie, localeFromHeaders } from "~/i18n/locale.server";
 import { sharedState } from "~/lib/shared-state.server";
 
 /**
@@ -68,15 +67,8 @@ async function keyOf(req: Request): Promise<string | null> {
   const match = PAGE_PATH.exec(req.url);
   if (!match) return null;
   const cookie = req.headers.cookie;
-  let locale: Locale | null = null;
-  if (cookie) {
-    const names = cookie.split(";").map((part) => part.split("=")[0].trim());
-    if (names.some((name) => name !== localeCookie.name)) return null;
-    const chosen = await localeCookie.parse(cookie).catch(() => null);
-    if (isLocale(chosen)) locale = chosen;
-  }
-  locale ??= localeFromAcceptLanguage(req.headers["accept-language"] ?? null);
-  return `${match[1]}\n${locale}`;
+  if (cookie && cookie.split(";").some((part) => part.split("=")[0].trim() !== localeCookie.name)) return null;
+  return `${match[1]}\n${await localeFromHeaders(cookie, req.headers["accept-language"])}`;
 }
 
 /** Requests whose Remix answer may be kept, and under which key (set by the middleware, read by captureFor). */

@@ -1,7 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import type { Locale } from "../../db/schema";
-import { isLocale } from "~/i18n/i18n";
-import { localeCookie, localeFromAcceptLanguage } from "~/i18n/locale.server";
+import { localeFromHeaders } from "~/i18n/locale.server";
 import { MAX_FORM_BYTES } from "~/lib/http.server";
 import { handBodyToRemix } from "~/lib/remix-handler.server";
 import { submitSignature } from "~/lib/sign-submission.server";
@@ -11,13 +9,6 @@ import type { Services } from "~/services.server";
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 /** The query of the page's own submission with JavaScript: Remix's client posts the form to the route's data URL. */
 const REMIX_DATA_QUERY = `?_data=${encodeURIComponent("routes/petitions.$slug")}`;
-
-/** The language as getLocale finds it, for a POST to a URL without a query: the switcher's cookie, else Accept-Language. */
-async function localeOf(req: Request): Promise<Locale> {
-  const fromCookie = await localeCookie.parse(req.headers.cookie ?? null).catch(() => null);
-  if (isLocale(fromCookie)) return fromCookie;
-  return localeFromAcceptLanguage(req.headers["accept-language"] ?? null);
-}
 
 function readBody(req: Request, length: number): Promise<Buffer | null> {
   return new Promise((resolve) => {
@@ -74,7 +65,7 @@ export function signBeforeRemix(services: Pick<Services, "db" | "jobs" | "env">)
       body = await readBody(req, length);
       if (!body) return;
       const form = new URLSearchParams(body.toString("utf8"));
-      const submission = await submitSignature(services, petition, form, { locale: await localeOf(req), clientIp: req.ip ?? "" });
+      const submission = await submitSignature(services, petition, form, { locale: await localeFromHeaders(req.headers.cookie, req.headers["accept-language"]), clientIp: req.ip ?? "" });
       if (submission.ok) {
         // To Remix's client, a redirect is a 204 naming where to go (createRemixRedirectResponse in Remix's server runtime).
         if (fromRemixClient) res.status(204).set({ "X-Remix-Redirect": submission.thanks, "X-Remix-Status": "302" });
